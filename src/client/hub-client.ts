@@ -1,0 +1,121 @@
+// Typed client for the ComputeHub HTTP API (undici), with errors that name the URL and the fix.
+import { request } from 'undici'
+import { GridcoreError, oneLine } from '../lib/errors.js'
+import type {
+  FinishResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  NextResponse,
+  NodeInfo,
+  RegisterRequest,
+  RegisterResponse,
+  TaskConfig,
+  TaskList,
+  TaskSpec,
+} from '../hub/protocol.js'
+
+export interface HubClientOptions {
+  url: string
+  token: string
+  /** Per-request timeout (connect + headers + body). */
+  timeoutMs?: number
+}
+
+/** Checks a hub URL and returns it without a trailing slash. */
+export function normalizeHubUrl(raw: string): string {
+  let u: URL
+  try {
+    u = new URL(raw)
+  } catch {
+    throw new GridcoreError('USAGE', `hub URL "${raw}" is not a valid URL: expected e.g. http://127.0.0.1:8080`)
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new GridcoreError('USAGE', `hub URL "${raw}" must start with http:// or https://`)
+  }
+  if (u.username || u.password) {
+    throw new GridcoreError('USAGE', 'hub URL must not carry credentials: pass the token with --token instead')
+  }
+  return u.toString().replace(/\/+$/, '')
+}
+
+export class HubClient {
+  readonly url: string
+  private readonly token: string
+  private readonly timeoutMs: number
+
+  constructor(opts: HubClientOptions) {
+    this.url = normalizeHubUrl(opts.url)
+    this.token = opts.token
+    this.timeoutMs = opts.timeoutMs ?? 10_000
+  }
+
+  /** GET /health: true when the hub answers OK; throws HUB_UNREACHABLE otherwise. */
+  async health(): Promise<true> {
+    const { status, body } = await this.call('GET', '/health', undefined, false)
+    if (status !== 200 || body.trim() !== 'OK') {
+      throw new GridcoreError('HUB_BAD_RESPONSE', `${this.url}/health answered ${status} "${oneLine(body).slice(0, 80)}", not OK: is this a ComputeHub?`)
+    }
+    return true
+  }
+
+  listTasks = () => this.json<TaskList>('GET', '/api/tasks')
+  registerTask = async (spec: TaskSpec): Promise<void> => {
+    await this.call('POST', '/api/tasks', spec)
+  }
+  finishTask = () => this.json<FinishResponse>('POST', '/api/tasks/finish')
+  nextTask = () => this.json<NextResponse>('POST', '/api/tasks/next')
+  listNodes = () => this.json<NodeInfo[]>('GET', '/api/nodes')
+  stopNode = async (id: string): Promise<void> => {
+    await this.call('POST', `/api/nodes/${encodeURIComponent(id)}/stop`)
+  }
+  register = (req: RegisterRequest) => this.json<RegisterResponse>('POST', '/gridnode/register', req)
+  heartbeat = (req: HeartbeatRequest) => this.json<HeartbeatResponse>('POST', '/gridnode/heartbeat', req)
+  currentTask = (platform: string) =>
+    this.json<TaskConfig | null>('GET', `/gridnode/task?platform=${encodeURIComponent(platform)}`)
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { body: text } = await this.call(method, path, body)
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new GridcoreError('HUB_BAD_RESPONSE', `${this.url}${path} did not answer JSON: is this a ComputeHub?`)
+    }
+  }
+
+  private async call(method: string, path: string, body?: unknown, auth = true): Promise<{ status: number; body: string }> {
+    const where = `${this.url}${path.split('?')[0]}`
+    const headers: Record<string, string> = {}
+    if (auth) headers.authorization = `Bearer ${this.token}`
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    let res: Awaited<ReturnType<typeof request>>
+    try {
+      res = await request(`${this.url}${path}`, {
+        method: method as 'GET',
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })
+    } catch (err) {
+      throw this.unreachable(err as NodeJS.ErrnoException)
+    }
+    const text = await res.body.text()
+    const status = res.statusCode
+    if (status === 401) {
+      throw new GridcoreError('HUB_AUTH', `the hub at ${this.url} rejected the token (401): check the cluster's token (gridcore connect --token …)`)
+    }
+    if (status >= 400) {
+      const detail = oneLine(text) || `HTTP ${status}`
+      throw new GridcoreError('HUB_REJECTED', `the hub rejected ${method} ${where} (${status}): ${detail}`, { status, body: text })
+    }
+    return { status, body: text }
+  }
+
+  private unreachable(err: NodeJS.ErrnoException): GridcoreError {
+    const code = err.code ?? err.name
+    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT'
+    const why = timeout ? `no answer within ${this.timeoutMs} ms` : code
+    return new GridcoreError('HUB_UNREACHABLE', `cannot reach the hub at ${this.url} (${why}): is it running? check the URL, or start one with gridcore hub start`)
+  }
+}

@@ -1,0 +1,50 @@
+// gridcore hub start: the embedded ComputeHub in the foreground until SIGINT/SIGTERM.
+import { Flags } from '@oclif/core'
+import { startHub } from '../../hub/daemon.js'
+import { resolveHubOptions } from '../../hub/options.js'
+import { GridcoreCommand } from '../../lib/base-command.js'
+import { logFormatFlag, secondsFlag } from '../../lib/flags.js'
+import { waitForShutdownSignal } from '../../lib/signals.js'
+
+export default class HubStart extends GridcoreCommand<void> {
+  static override summary = 'Run the embedded ComputeHub (upstream protocol) in the foreground.'
+  static override description = `Reads an upstream computehub.toml (bind, token); flags override it. Without --config the upstream
+search order applies: $IDM_GRIDCORE_CONFIG, the user config dir, /etc/idm-gridcore. The task list survives restarts
+(state file next to the config unless --state-file). Stops gracefully on SIGINT/SIGTERM.
+With --json, prints one object {url, bind, pid, state_file} once listening; logs go to stderr.`
+  static override examples = [
+    '<%= config.bin %> hub start --config ~/.config/idm-gridcore/computehub.toml',
+    '<%= config.bin %> hub start --bind 127.0.0.1:8080 --token "$TOKEN" --log-format json',
+  ]
+  static override flags = {
+    config: Flags.string({ char: 'c', description: 'path to computehub.toml' }),
+    bind: Flags.string({ description: `HOST:PORT to listen on (default: the config's, else 127.0.0.1:8080)` }),
+    token: Flags.string({ description: 'bearer token nodes and clients must send (default: the config’s)' }),
+    'state-file': Flags.string({ description: 'where the task list is kept across restarts' }),
+    'log-format': logFormatFlag(),
+    'node-timeout': secondsFlag({ description: 'drop a node silent for this many seconds', default: 60_000 }),
+    'sweep-interval': secondsFlag({ description: 'how often silent nodes are dropped, in seconds', default: 30_000 }),
+  }
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(HubStart)
+    const opts = resolveHubOptions({
+      config: flags.config,
+      bind: flags.bind,
+      token: flags.token,
+      stateFile: flags['state-file'],
+    })
+    this.secrets.push(opts.token)
+    const hub = await startHub({
+      ...opts,
+      logFormat: flags['log-format'],
+      nodeTimeoutMs: flags['node-timeout'],
+      sweepIntervalMs: flags['sweep-interval'],
+    })
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({ url: hub.url, bind: opts.bind, pid: process.pid, state_file: opts.stateFile })}\n`)
+    }
+    await waitForShutdownSignal()
+    await hub.stop()
+  }
+}

@@ -1,0 +1,55 @@
+// Starts the embedded ComputeHub: loads persisted tasks, serves the protocol, sweeps silent nodes.
+import { createLogger, type LogFormat, type Logger } from '../lib/logger.js'
+import { createHubApp } from './app.js'
+import { type Listening, listen } from './listen.js'
+import { HubState } from './state.js'
+import { fileTaskStore } from './store.js'
+
+export interface HubOptions {
+  bind: string
+  token: string
+  stateFile: string
+  logFormat?: LogFormat
+  logger?: Logger
+  /** A node silent this long is dropped (upstream: 60 s). */
+  nodeTimeoutMs?: number
+  /** How often silent nodes are swept (upstream: 30 s). */
+  sweepIntervalMs?: number
+}
+
+export interface RunningHub extends Listening {
+  state: HubState
+  stop(): Promise<void>
+}
+
+export async function startHub(opts: HubOptions): Promise<RunningHub> {
+  const logger =
+    opts.logger ?? createLogger({ format: opts.logFormat ?? 'text', component: 'hub', secrets: [opts.token] })
+  const store = fileTaskStore(opts.stateFile)
+  const state = new HubState(store.load())
+  const app = createHubApp({ state, store, token: opts.token, logger })
+  const listening = await listen(app, opts.bind, logger)
+  const nodeTimeout = opts.nodeTimeoutMs ?? 60_000
+  const sweep = setInterval(() => {
+    const dropped = state.sweep(nodeTimeout)
+    if (dropped.length) logger.info(`dropped ${dropped.length} silent node(s)`, { nodes: dropped })
+  }, opts.sweepIntervalMs ?? 30_000)
+  sweep.unref()
+  const tasks = state.listTasks()
+  logger.info(`listening on ${listening.url}`, {
+    bind: opts.bind,
+    state_file: opts.stateFile,
+    current: tasks.current,
+    pending: tasks.pending.length,
+    completed: tasks.completed.length,
+  })
+  return {
+    ...listening,
+    state,
+    async stop() {
+      clearInterval(sweep)
+      await listening.close()
+      logger.info('stopped')
+    },
+  }
+}

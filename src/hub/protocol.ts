@@ -1,0 +1,105 @@
+// The ComputeHub wire format (upstream IDM-GridCore v0.3.0) plus gridcore's additive, optional fields.
+
+export type TaskStatus = 'Pending' | 'Running' | 'Completed'
+export type RuntimeStatus = 'Running' | 'Idle' | 'Error'
+export type NodeStatus = 'Online' | 'Offline'
+
+/** A task as registered through POST /api/tasks. */
+export interface TaskSpec {
+  name: string
+  image?: string | null
+  images?: Record<string, string> | null
+  input_redis?: string | null
+  output_redis?: string | null
+  input_queue?: string | null
+  output_queue?: string | null
+  /** gridcore extension: argv (or a shell string when `shell` is true) for process-runtime nodes. */
+  command?: string[] | string | null
+  /** gridcore extension: run a string `command` through /bin/sh. */
+  shell?: boolean | null
+}
+
+/** What a node receives from /gridnode/register and /gridnode/task. */
+export interface TaskConfig {
+  task_name: string
+  image: string
+  redis_url: string | null
+  input_redis: string | null
+  output_redis: string | null
+  input_queue: string | null
+  output_queue: string | null
+  command?: string[] | string
+  shell?: boolean
+}
+
+export interface TaskList {
+  current: string | null
+  pending: string[]
+  completed: string[]
+}
+
+export interface FinishResponse {
+  completed: string
+  started: string | null
+  message: string
+}
+
+export interface NextResponse {
+  previous: string
+  current: string
+}
+
+export interface NodeInfo {
+  id: string
+  hostname: string
+  architecture: string
+  cpu_count: number
+  last_seen: string
+  status: NodeStatus
+  runtime_status: RuntimeStatus | null
+  active_containers: number
+}
+
+export interface RegisterRequest {
+  node_id?: string | null
+  hostname: string
+  architecture: string
+  cpu_count: number
+}
+
+export interface RegisterResponse {
+  node_id: string
+  current_task: TaskConfig | null
+}
+
+export interface HeartbeatRequest {
+  node_id: string
+  status: RuntimeStatus
+  active_containers: number
+}
+
+export interface HeartbeatResponse {
+  stop_requested: boolean
+  /** gridcore extension: present and true when the hub does not know this node; register again. */
+  reregister?: boolean
+}
+
+/** Docker platform for a node architecture, as upstream maps it (unknown -> linux/amd64). */
+export function platformForArch(arch: string): string {
+  switch (arch) {
+    case 'x86_64':
+      return 'linux/amd64'
+    case 'aarch64':
+      return 'linux/arm64'
+    case 'arm':
+      return 'linux/arm/v7'
+    default:
+      return 'linux/amd64'
+  }
+}
+
+/** Node's process.arch in the names upstream nodes report (Rust's std::env::consts::ARCH). */
+export function archOfThisMachine(): string {
+  const map: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'x86' }
+  return map[process.arch] ?? process.arch
+}
