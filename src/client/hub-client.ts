@@ -1,6 +1,5 @@
 // Typed client for the ComputeHub HTTP API (undici), with errors that name the URL and the fix.
 import { request } from 'undici'
-import { GridcoreError, oneLine } from '../lib/errors.js'
 import type {
   FinishResponse,
   HeartbeatRequest,
@@ -13,6 +12,7 @@ import type {
   TaskList,
   TaskSpec,
 } from '../hub/protocol.js'
+import { GridcoreError, oneLine } from '../lib/errors.js'
 
 export interface HubClientOptions {
   url: string
@@ -27,13 +27,19 @@ export function normalizeHubUrl(raw: string): string {
   try {
     u = new URL(raw)
   } catch {
-    throw new GridcoreError('USAGE', `hub URL "${raw}" is not a valid URL: expected e.g. http://127.0.0.1:8080`)
+    throw new GridcoreError(
+      'USAGE',
+      `hub URL "${raw}" is not a valid URL: expected e.g. http://127.0.0.1:8080`,
+    )
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     throw new GridcoreError('USAGE', `hub URL "${raw}" must start with http:// or https://`)
   }
   if (u.username || u.password) {
-    throw new GridcoreError('USAGE', 'hub URL must not carry credentials: pass the token with --token instead')
+    throw new GridcoreError(
+      'USAGE',
+      'hub URL must not carry credentials: pass the token with --token instead',
+    )
   }
   return u.toString().replace(/\/+$/, '')
 }
@@ -53,7 +59,10 @@ export class HubClient {
   async health(): Promise<true> {
     const { status, body } = await this.call('GET', '/health', undefined, false)
     if (status !== 200 || body.trim() !== 'OK') {
-      throw new GridcoreError('HUB_BAD_RESPONSE', `${this.url}/health answered ${status} "${oneLine(body).slice(0, 80)}", not OK: is this a ComputeHub?`)
+      throw new GridcoreError(
+        'HUB_BAD_RESPONSE',
+        `${this.url}/health answered ${status} "${oneLine(body).slice(0, 80)}", not OK: is this a ComputeHub?`,
+      )
     }
     return true
   }
@@ -78,11 +87,19 @@ export class HubClient {
     try {
       return JSON.parse(text) as T
     } catch {
-      throw new GridcoreError('HUB_BAD_RESPONSE', `${this.url}${path} did not answer JSON: is this a ComputeHub?`)
+      throw new GridcoreError(
+        'HUB_BAD_RESPONSE',
+        `${this.url}${path} did not answer JSON: is this a ComputeHub?`,
+      )
     }
   }
 
-  private async call(method: string, path: string, body?: unknown, auth = true): Promise<{ status: number; body: string }> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth = true,
+  ): Promise<{ status: number; body: string }> {
     const where = `${this.url}${path.split('?')[0]}`
     const headers: Record<string, string> = {}
     if (auth) headers.authorization = `Bearer ${this.token}`
@@ -103,19 +120,32 @@ export class HubClient {
     const text = await res.body.text()
     const status = res.statusCode
     if (status === 401) {
-      throw new GridcoreError('HUB_AUTH', `the hub at ${this.url} rejected the token (401): check the cluster's token (gridcore connect --token …)`)
+      throw new GridcoreError(
+        'HUB_AUTH',
+        `the hub at ${this.url} rejected the token (401): check the cluster's token (gridcore connect --token …)`,
+      )
     }
     if (status >= 400) {
       const detail = oneLine(text) || `HTTP ${status}`
-      throw new GridcoreError('HUB_REJECTED', `the hub rejected ${method} ${where} (${status}): ${detail}`, { status, body: text })
+      throw new GridcoreError('HUB_REJECTED', `the hub rejected ${method} ${where} (${status}): ${detail}`, {
+        status,
+        body: text,
+      })
     }
     return { status, body: text }
   }
 
   private unreachable(err: NodeJS.ErrnoException): GridcoreError {
     const code = err.code ?? err.name
-    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT'
+    const timeout =
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'TimeoutError' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT'
     const why = timeout ? `no answer within ${this.timeoutMs} ms` : code
-    return new GridcoreError('HUB_UNREACHABLE', `cannot reach the hub at ${this.url} (${why}): is it running? check the URL, or start one with gridcore hub start`)
+    return new GridcoreError(
+      'HUB_UNREACHABLE',
+      `cannot reach the hub at ${this.url} (${why}): is it running? check the URL, or start one with gridcore hub start`,
+    )
   }
 }

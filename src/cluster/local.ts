@@ -1,7 +1,7 @@
 // Reads state/local_cluster.json, the record of a cluster this machine runs (IDM-GridCore skill layout).
 import { readFileSync } from 'node:fs'
 import { configError } from '../lib/errors.js'
-import { type Paths, paths as defaultPaths } from './paths.js'
+import { paths as defaultPaths, type Paths } from './paths.js'
 
 export interface LocalClusterState {
   mode: string
@@ -22,16 +22,22 @@ export function readLocalCluster(p: Paths = defaultPaths()): LocalClusterState |
     text = readFileSync(p.localClusterJson, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw configError(`cannot read ${p.localClusterJson} (${(err as NodeJS.ErrnoException).code}): check its permissions`)
+    throw configError(
+      `cannot read ${p.localClusterJson} (${(err as NodeJS.ErrnoException).code}): check its permissions`,
+    )
   }
   let data: LocalClusterState
   try {
     data = JSON.parse(text)
   } catch {
-    throw configError(`${p.localClusterJson} is not valid JSON: run gridcore down, or delete the file if no local cluster runs`)
+    throw configError(
+      `${p.localClusterJson} is not valid JSON: run gridcore down, or delete the file if no local cluster runs`,
+    )
   }
   if (typeof data?.computehub?.url !== 'string') {
-    throw configError(`${p.localClusterJson} has no computehub.url: run gridcore down, or delete the file if no local cluster runs`)
+    throw configError(
+      `${p.localClusterJson} has no computehub.url: run gridcore down, or delete the file if no local cluster runs`,
+    )
   }
   return data
 }

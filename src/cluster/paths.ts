@@ -21,7 +21,9 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
   const override = env.GRIDCORE_HOME
   const home = override || homedir()
   const configHome = override ? join(home, '.config') : env.XDG_CONFIG_HOME || join(home, '.config')
-  const dataHome = override ? join(home, '.local', 'share') : env.XDG_DATA_HOME || join(home, '.local', 'share')
+  const dataHome = override
+    ? join(home, '.local', 'share')
+    : env.XDG_DATA_HOME || join(home, '.local', 'share')
   const skillDir = join(configHome, 'agents', 'skills', 'idm-gridcore')
   const stateDir = join(skillDir, 'state')
   const upstreamConfigDir =

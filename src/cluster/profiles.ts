@@ -2,7 +2,7 @@
 import { configError, GridcoreError } from '../lib/errors.js'
 import { readToml, type TomlTable, writeToml } from '../lib/toml.js'
 import { joinRedisUrl, splitRedisUrl } from '../redis/url.js'
-import { type Paths, paths as defaultPaths } from './paths.js'
+import { paths as defaultPaths, type Paths } from './paths.js'
 
 export interface ClusterProfile {
   name: string
@@ -16,7 +16,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 export function checkProfileName(name: string): string {
   if (!NAME.test(name)) {
-    throw new GridcoreError('USAGE', `cluster name "${name}" is not valid: use letters, digits, "-", "_" or "." (e.g. production)`)
+    throw new GridcoreError(
+      'USAGE',
+      `cluster name "${name}" is not valid: use letters, digits, "-", "_" or "." (e.g. production)`,
+    )
   }
   return name
 }
@@ -26,7 +29,8 @@ type Section = Record<string, unknown>
 function clusters(table: TomlTable | undefined, file: string): Record<string, Section> {
   const c = table?.cluster
   if (c === undefined) return {}
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw configError(`${file}: [cluster] must be a table of named clusters`)
+  if (typeof c !== 'object' || c === null || Array.isArray(c))
+    throw configError(`${file}: [cluster] must be a table of named clusters`)
   return c as Record<string, Section>
 }
 
@@ -51,10 +55,13 @@ export function loadProfile(name: string, p: Paths = defaultPaths()): ClusterPro
   if (!s) return undefined
   const c = creds[name] ?? {}
   const hubUrl = s.computehub_url
-  if (typeof hubUrl !== 'string') throw configError(`${p.skillToml}: [cluster.${name}] has no computehub_url: run gridcore connect again`)
+  if (typeof hubUrl !== 'string')
+    throw configError(`${p.skillToml}: [cluster.${name}] has no computehub_url: run gridcore connect again`)
   const token = c.token
   if (typeof token !== 'string' || !token) {
-    throw configError(`${p.credentialsToml}: [cluster.${name}] has no token: run gridcore connect --name ${name} again`)
+    throw configError(
+      `${p.credentialsToml}: [cluster.${name}] has no token: run gridcore connect --name ${name} again`,
+    )
   }
   const redis = typeof s.redis_url === 'string' && s.redis_url ? s.redis_url : undefined
   const password = typeof c.redis_password === 'string' ? c.redis_password : undefined
@@ -74,8 +81,21 @@ export function saveProfile(profile: ClusterProfile, p: Paths = defaultPaths(), 
     computehub_url: profile.hubUrl,
     ...(split ? { redis_url: split.publicUrl } : {}),
   }
-  creds[profile.name] = { token: profile.token, ...(split?.password ? { redis_password: split.password } : {}) }
+  creds[profile.name] = {
+    token: profile.token,
+    ...(split?.password ? { redis_password: split.password } : {}),
+  }
   const dirOpts = { dirMode: 0o700, enforceDirMode: true }
-  writeToml(p.credentialsToml, { ...credTable, cluster: creds }, { ...dirOpts, mode: 0o600 }, '# gridcore: secrets, mode 0600. Do not share.\n')
-  writeToml(p.skillToml, { ...skillTable, cluster: skill }, { ...dirOpts, mode: 0o644 }, '# gridcore: cluster profiles (no secrets here; see credentials.toml)\n')
+  writeToml(
+    p.credentialsToml,
+    { ...credTable, cluster: creds },
+    { ...dirOpts, mode: 0o600 },
+    '# gridcore: secrets, mode 0600. Do not share.\n',
+  )
+  writeToml(
+    p.skillToml,
+    { ...skillTable, cluster: skill },
+    { ...dirOpts, mode: 0o644 },
+    '# gridcore: cluster profiles (no secrets here; see credentials.toml)\n',
+  )
 }

@@ -74,7 +74,10 @@ export function createHubApp(opts: HubAppOptions): (req: HubRequest) => HubRespo
       const r = state.next()
       persist()
       if (!r) return text(400, 'No more tasks available')
-      logger.info(`switched from '${r.previous}' to '${r.current}'`, { previous: r.previous, current: r.current })
+      logger.info(`switched from '${r.previous}' to '${r.current}'`, {
+        previous: r.previous,
+        current: r.current,
+      })
       return json(r)
     },
   })
@@ -121,7 +124,8 @@ export function createHubApp(opts: HubAppOptions): (req: HubRequest) => HubRespo
   })
 
   return (req) => {
-    if (req.path === '/health') return req.method === 'GET' || req.method === 'HEAD' ? text(200, 'OK') : empty(405)
+    if (req.path === '/health')
+      return req.method === 'GET' || req.method === 'HEAD' ? text(200, 'OK') : empty(405)
     for (const r of routes) {
       const m = r.pattern.exec(req.path)
       if (!m) continue

@@ -74,7 +74,8 @@ export function readTaskSpec(o: Obj): TaskSpec {
       throw dataError(`images: invalid type: ${typeName(images)}, expected a map`)
     }
     for (const [k, v] of Object.entries(images)) {
-      if (typeof v !== 'string') throw dataError(`images.${k}: invalid type: ${typeName(v)}, expected a string`)
+      if (typeof v !== 'string')
+        throw dataError(`images.${k}: invalid type: ${typeName(v)}, expected a string`)
     }
     spec.images = images as Record<string, string>
   }
@@ -87,7 +88,8 @@ export function readTaskSpec(o: Obj): TaskSpec {
     spec.command = command as string[] | string
   }
   if (o.shell != null) {
-    if (typeof o.shell !== 'boolean') throw dataError(`shell: invalid type: ${typeName(o.shell)}, expected a boolean`)
+    if (typeof o.shell !== 'boolean')
+      throw dataError(`shell: invalid type: ${typeName(o.shell)}, expected a boolean`)
     spec.shell = o.shell
   }
   return spec

@@ -13,7 +13,10 @@ export interface HubConfig {
 }
 
 /** IDM_GRIDCORE_CONFIG, else the user config dir, else /etc/idm-gridcore; undefined when none exists. */
-export function findUpstreamConfig(file: 'computehub.toml' | 'gridnode.toml', env = process.env): string | undefined {
+export function findUpstreamConfig(
+  file: 'computehub.toml' | 'gridnode.toml',
+  env = process.env,
+): string | undefined {
   if (env.IDM_GRIDCORE_CONFIG) return env.IDM_GRIDCORE_CONFIG
   const user = join(paths(env).upstreamConfigDir, file)
   if (existsSync(user)) return user
@@ -27,7 +30,8 @@ export function readHubConfig(path: string): HubConfig {
   for (const key of ['bind', 'token'] as const) {
     const v = t[key]
     if (v === undefined) continue
-    if (typeof v !== 'string' || v === '') throw configError(`hub config ${path}: "${key}" must be a non-empty string`)
+    if (typeof v !== 'string' || v === '')
+      throw configError(`hub config ${path}: "${key}" must be a non-empty string`)
     out[key] = v
   }
   return out

@@ -19,12 +19,19 @@ export function parseBind(bind: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(bind.trim())
   const port = m ? Number(m[3]) : Number.NaN
   if (!m || port > 65535) {
-    throw new GridcoreError('USAGE', `bind address "${bind}" is not HOST:PORT: use e.g. 127.0.0.1:8080 or 0.0.0.0:8080`)
+    throw new GridcoreError(
+      'USAGE',
+      `bind address "${bind}" is not HOST:PORT: use e.g. 127.0.0.1:8080 or 0.0.0.0:8080`,
+    )
   }
   return { host: (m[1] ?? m[2])!, port }
 }
 
-export function listen(app: (req: HubRequest) => HubResponse, bind: string, logger: Logger): Promise<Listening> {
+export function listen(
+  app: (req: HubRequest) => HubResponse,
+  bind: string,
+  logger: Logger,
+): Promise<Listening> {
   const { host, port } = parseBind(bind)
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -54,7 +61,11 @@ export function listen(app: (req: HubRequest) => HubResponse, bind: string, logg
         })
       } catch (err) {
         logger.error(`request failed: ${(err as Error).message}`, { method: req.method, path: url.pathname })
-        out = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error' }
+        out = {
+          status: 500,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body: 'Internal Server Error',
+        }
       }
       res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) })
       res.end(req.method === 'HEAD' ? undefined : out.body)
@@ -71,12 +82,18 @@ export function listen(app: (req: HubRequest) => HubResponse, bind: string, logg
           ),
         )
       } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') {
-        reject(new GridcoreError('CONFIG', `cannot listen on ${bind} (${err.code}): pass --bind with an address of this machine`))
+        reject(
+          new GridcoreError(
+            'CONFIG',
+            `cannot listen on ${bind} (${err.code}): pass --bind with an address of this machine`,
+          ),
+        )
       } else reject(err)
     })
     server.listen(port, host, () => {
       const addr = server.address() as AddressInfo
-      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+      const shownHost =
+        host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
       resolve({
         server,
         port: addr.port,

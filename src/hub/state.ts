@@ -31,13 +31,19 @@ export class HubState {
   private currentIndex: number | null
   private readonly nodes = new Map<string, NodeEntry>()
 
-  constructor(initial?: PersistedTasks, private readonly now: () => number = Date.now) {
+  constructor(
+    initial?: PersistedTasks,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tasks = initial?.tasks ?? []
     this.currentIndex = initial?.currentIndex ?? null
   }
 
   snapshot(): PersistedTasks {
-    return { tasks: this.tasks.map((t) => ({ spec: t.spec, status: t.status })), currentIndex: this.currentIndex }
+    return {
+      tasks: this.tasks.map((t) => ({ spec: t.spec, status: t.status })),
+      currentIndex: this.currentIndex,
+    }
   }
 
   /** The task nodes should run: the current one while it is Running, else none (upstream kept serving it). */

@@ -19,7 +19,9 @@ export function fileTaskStore(path: string): TaskStore {
         text = readFileSync(path, 'utf8')
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-        throw configError(`cannot read the hub state file ${path} (${(err as Error).message}): fix its permissions or pass --state-file`)
+        throw configError(
+          `cannot read the hub state file ${path} (${(err as Error).message}): fix its permissions or pass --state-file`,
+        )
       }
       return parseState(text, path)
     },
@@ -43,7 +45,9 @@ export function memoryTaskStore(initial?: PersistedTasks): TaskStore & { saved?:
 
 function parseState(text: string, path: string): PersistedTasks {
   const bad = (why: string) =>
-    configError(`the hub state file ${path} is not valid (${why}): move it aside to start with an empty task list`)
+    configError(
+      `the hub state file ${path} is not valid (${why}): move it aside to start with an empty task list`,
+    )
   let data: unknown
   try {
     data = JSON.parse(text)

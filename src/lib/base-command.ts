@@ -45,7 +45,8 @@ export abstract class GridcoreCommand<T> extends Command {
 
   protected clusterFrom(flags: ClusterFlagValues): ClusterProfile {
     if (flags.hub) {
-      if (!flags.token) throw new GridcoreError('USAGE', '--hub needs a token: pass --token or set GRIDCORE_TOKEN')
+      if (!flags.token)
+        throw new GridcoreError('USAGE', '--hub needs a token: pass --token or set GRIDCORE_TOKEN')
       this.secrets.push(flags.token)
       return { name: 'flags', hubUrl: flags.hub, token: flags.token }
     }
@@ -60,15 +61,20 @@ export abstract class GridcoreCommand<T> extends Command {
 
   abstract override run(): Promise<T>
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<never> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<never> {
     if (err instanceof Errors.ExitError) throw err
     const e = toGridcoreError(err, this.id)
     const message = redactText(oneLine(e.message), this.secrets)
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ error: { code: e.code, message, exit_code: e.exitCode, ...e.details } })}\n`)
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: e.code, message, exit_code: e.exitCode, ...e.details } })}\n`,
+      )
     }
     process.stderr.write(`gridcore: ${message}\n`)
-    if (process.env.GRIDCORE_DEBUG && e.code === 'INTERNAL' && err.stack) process.stderr.write(`${err.stack}\n`)
+    if (process.env.GRIDCORE_DEBUG && e.code === 'INTERNAL' && err.stack)
+      process.stderr.write(`${err.stack}\n`)
     return this.exit(e.exitCode)
   }
 }
@@ -77,11 +83,19 @@ export function toGridcoreError(err: Error, commandId?: string): GridcoreError {
   if (err instanceof GridcoreError) return err
   const help = commandId ? ` (see gridcore ${commandId.replace(/:/g, ' ')} --help)` : ''
   // oclif parser errors: unknown flags, missing arguments, invalid options.
-  if (err instanceof Errors.CLIError || err.constructor?.name?.endsWith('Error') && 'parse' in err) {
-    const msg = oneLine(err.message.replace(/\nSee more help with --help/, ''))
+  if (err instanceof Errors.CLIError || 'parse' in err) {
+    const msg = oneLine(
+      err.message
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .replace(/See more help with --help/, '')
+        .replace(/^The following errors? occurred:/, ''),
+    )
     return new GridcoreError('USAGE', `${msg}${help}`)
   }
-  return new GridcoreError('INTERNAL', `unexpected error: ${err.message}; rerun with GRIDCORE_DEBUG=1 and report it`)
+  return new GridcoreError(
+    'INTERNAL',
+    `unexpected error: ${err.message}; rerun with GRIDCORE_DEBUG=1 and report it`,
+  )
 }
 
 export type FlagsOf<C extends typeof Command> = Interfaces.InferredFlags<C['flags'] & C['baseFlags']>

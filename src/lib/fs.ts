@@ -1,7 +1,7 @@
 // File helpers: atomic writes (temp file + fsync + rename) and private (0600/0700) files.
 import { randomBytes } from 'node:crypto'
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { dirname, join, basename } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 
 export interface WriteOptions {
   /** File mode, e.g. 0o600 for secrets. */

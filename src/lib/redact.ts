@@ -11,10 +11,13 @@ export function redactUrl(url: string): string {
 
 /** Redacts every URL with credentials inside free text (error messages, logs). */
 export function redactText(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/@\s"']*)@/gi, (_m, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':')
-    return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`
-  })
+  let out = text.replace(
+    /\b([a-z][a-z0-9+.-]*:\/\/)([^/@\s"']*)@/gi,
+    (_m, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':')
+      return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`
+    },
+  )
   for (const secret of secrets) {
     if (secret && secret.length >= 4) out = out.split(secret).join('***')
   }

@@ -17,7 +17,9 @@ export function readToml(path: string, what: string, optional = false): TomlTabl
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && optional) return undefined
     if (code === 'ENOENT') throw configError(`${what} ${path} does not exist: check the path`)
-    throw configError(`cannot read ${what} ${path} (${code ?? (err as Error).message}): check that it is a readable file`)
+    throw configError(
+      `cannot read ${what} ${path} (${code ?? (err as Error).message}): check that it is a readable file`,
+    )
   }
   try {
     return parse(text) as TomlTable

@@ -7,12 +7,19 @@ export function parseRedisUrl(raw: string): URL {
   try {
     u = new URL(raw)
   } catch {
-    throw new GridcoreError('USAGE', `Redis URL "${redactUrl(raw)}" is not a valid URL: expected redis://[:password@]host:port[/db]`)
+    throw new GridcoreError(
+      'USAGE',
+      `Redis URL "${redactUrl(raw)}" is not a valid URL: expected redis://[:password@]host:port[/db]`,
+    )
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new GridcoreError('USAGE', `Redis URL "${redactUrl(raw)}" must start with redis:// or rediss://`)
   }
-  if (!u.hostname) throw new GridcoreError('USAGE', `Redis URL "${redactUrl(raw)}" has no host: expected redis://[:password@]host:port`)
+  if (!u.hostname)
+    throw new GridcoreError(
+      'USAGE',
+      `Redis URL "${redactUrl(raw)}" has no host: expected redis://[:password@]host:port`,
+    )
   return u
 }
 

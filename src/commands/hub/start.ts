@@ -8,7 +8,8 @@ import { waitForShutdownSignal } from '../../lib/signals.js'
 
 export default class HubStart extends GridcoreCommand<void> {
   static override summary = 'Run the embedded ComputeHub (upstream protocol) in the foreground.'
-  static override description = `Reads an upstream computehub.toml (bind, token); flags override it. Without --config the upstream
+  static override description =
+    `Reads an upstream computehub.toml (bind, token); flags override it. Without --config the upstream
 search order applies: $IDM_GRIDCORE_CONFIG, the user config dir, /etc/idm-gridcore. The task list survives restarts
 (state file next to the config unless --state-file). Stops gracefully on SIGINT/SIGTERM.
 With --json, prints one object {url, bind, pid, state_file} once listening; logs go to stderr.`
@@ -18,12 +19,17 @@ With --json, prints one object {url, bind, pid, state_file} once listening; logs
   ]
   static override flags = {
     config: Flags.string({ char: 'c', description: 'path to computehub.toml' }),
-    bind: Flags.string({ description: `HOST:PORT to listen on (default: the config's, else 127.0.0.1:8080)` }),
+    bind: Flags.string({
+      description: `HOST:PORT to listen on (default: the config's, else 127.0.0.1:8080)`,
+    }),
     token: Flags.string({ description: 'bearer token nodes and clients must send (default: the config’s)' }),
     'state-file': Flags.string({ description: 'where the task list is kept across restarts' }),
     'log-format': logFormatFlag(),
     'node-timeout': secondsFlag({ description: 'drop a node silent for this many seconds', default: 60_000 }),
-    'sweep-interval': secondsFlag({ description: 'how often silent nodes are dropped, in seconds', default: 30_000 }),
+    'sweep-interval': secondsFlag({
+      description: 'how often silent nodes are dropped, in seconds',
+      default: 30_000,
+    }),
   }
 
   async run(): Promise<void> {
@@ -42,7 +48,9 @@ With --json, prints one object {url, bind, pid, state_file} once listening; logs
       sweepIntervalMs: flags['sweep-interval'],
     })
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ url: hub.url, bind: opts.bind, pid: process.pid, state_file: opts.stateFile })}\n`)
+      process.stdout.write(
+        `${JSON.stringify({ url: hub.url, bind: opts.bind, pid: process.pid, state_file: opts.stateFile })}\n`,
+      )
     }
     await waitForShutdownSignal()
     await hub.stop()

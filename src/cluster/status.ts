@@ -1,0 +1,81 @@
+// gridcore status: hub health, nodes, tasks and the current task's queue depths in one report.
+import type { HubClient } from '../client/hub-client.js'
+import { archOfThisMachine, type NodeInfo, platformForArch, type TaskList } from '../hub/protocol.js'
+import { GridcoreError } from '../lib/errors.js'
+import { redactUrl } from '../lib/redact.js'
+import { queueKeys } from '../queue/keys.js'
+import { openRedis, redisError } from '../redis/client.js'
+import type { ClusterProfile } from './profiles.js'
+
+export interface QueueDepths {
+  redis: string
+  input_queue: string
+  output_queue: string | null
+  input_length: number
+  output_length: number | null
+  stats: Record<string, number> | null
+}
+
+export interface StatusReport {
+  cluster: string
+  hub: { url: string; healthy: true }
+  nodes: NodeInfo[]
+  tasks: TaskList
+  queues: QueueDepths | null
+  /** Why queue depths are missing, when they are. */
+  queues_note: string | null
+}
+
+export async function clusterStatus(profile: ClusterProfile, client: HubClient): Promise<StatusReport> {
+  await client.health()
+  const [nodes, tasks] = await Promise.all([client.listNodes(), client.listTasks()])
+  const report: StatusReport = {
+    cluster: profile.name,
+    hub: { url: client.url, healthy: true },
+    nodes,
+    tasks,
+    queues: null,
+    queues_note: null,
+  }
+  if (!tasks.current) return { ...report, queues_note: 'no task is running' }
+  const task = await client.currentTask(platformForArch(archOfThisMachine()))
+  const redisUrl = task?.input_redis ?? profile.redisUrl
+  if (!task?.input_queue || !redisUrl) {
+    return {
+      ...report,
+      queues_note: 'the current task names no input queue or Redis URL, and the profile has no Redis URL',
+    }
+  }
+  try {
+    report.queues = await queueDepths(redisUrl, task.input_queue, task.output_queue)
+  } catch (err) {
+    if (!(err instanceof GridcoreError)) throw err
+    report.queues_note = err.message
+  }
+  return report
+}
+
+async function queueDepths(url: string, input: string, output: string | null): Promise<QueueDepths> {
+  const keys = queueKeys(input, output ?? `${input}:output`)
+  const redis = await openRedis(url)
+  try {
+    const [inLen, outLen, stats] = await Promise.all([
+      redis.llen(keys.input),
+      output ? redis.llen(keys.output) : Promise.resolve(null),
+      redis.hgetall(keys.stats),
+    ])
+    const numeric = Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, Number(v)]))
+    return {
+      redis: redactUrl(url),
+      input_queue: input,
+      output_queue: output,
+      input_length: inLen,
+      output_length: outLen,
+      stats: Object.keys(numeric).length ? numeric : null,
+    }
+  } catch (err) {
+    throw err instanceof GridcoreError ? err : redisError(err as Error, redactUrl(url))
+  } finally {
+    redis.disconnect()
+  }
+}

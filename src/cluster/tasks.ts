@@ -1,0 +1,86 @@
+// Task registration input: flag values -> a checked upstream TaskSpec.
+import type { TaskSpec } from '../hub/protocol.js'
+import { GridcoreError } from '../lib/errors.js'
+import { parseRedisUrl } from '../redis/url.js'
+
+export interface TaskInput {
+  name: string
+  image?: string
+  platformImages?: string[]
+  inputRedis?: string
+  outputRedis?: string
+  inputQueue?: string
+  outputQueue?: string
+  command?: string
+  shell?: boolean
+}
+
+const PLATFORM_IMAGE = /^([a-z0-9]+\/[a-z0-9_]+(?:\/v\d+)?)=(\S+)$/
+
+export function parsePlatformImage(value: string): [string, string] {
+  const m = PLATFORM_IMAGE.exec(value.trim())
+  if (!m) {
+    throw new GridcoreError(
+      'USAGE',
+      `--platform-image "${value}" is not PLATFORM=IMAGE: expected e.g. linux/arm64=registry/app:1.0-arm64`,
+    )
+  }
+  return [m[1]!, m[2]!]
+}
+
+/** Builds the spec; the input Redis defaults to the cluster profile's Redis URL. */
+export function buildTaskSpec(input: TaskInput, defaultRedis?: string): TaskSpec {
+  if (!input.name.trim()) throw new GridcoreError('USAGE', 'the task name is empty: pass --name NAME')
+  const spec: TaskSpec = { name: input.name }
+  if (input.image) spec.image = input.image
+  if (input.platformImages?.length)
+    spec.images = Object.fromEntries(input.platformImages.map(parsePlatformImage))
+  if (!spec.image && !spec.images && !input.command) {
+    throw new GridcoreError(
+      'USAGE',
+      'a task needs something to run: pass --image IMAGE, --platform-image PLATFORM=IMAGE or --command',
+    )
+  }
+  const inputRedis = input.inputRedis ?? defaultRedis
+  for (const url of [inputRedis, input.outputRedis]) if (url) parseRedisUrl(url)
+  if (inputRedis) spec.input_redis = inputRedis
+  if (input.outputRedis) spec.output_redis = input.outputRedis
+  if (input.inputQueue) spec.input_queue = input.inputQueue
+  if (input.outputQueue) spec.output_queue = input.outputQueue
+  if (input.command) {
+    spec.command = input.shell ? input.command : splitArgv(input.command)
+    if (input.shell) spec.shell = true
+  }
+  return spec
+}
+
+/** Splits a command line into argv with POSIX-like quoting ('…', "…", backslash). */
+export function splitArgv(line: string): string[] {
+  const out: string[] = []
+  let cur = ''
+  let has = false
+  let quote: "'" | '"' | null = null
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!
+    if (quote) {
+      if (c === quote) quote = null
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i]
+      else cur += c
+    } else if (c === "'" || c === '"') {
+      quote = c
+      has = true
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i]
+      has = true
+    } else if (/\s/.test(c)) {
+      if (has || cur) out.push(cur)
+      cur = ''
+      has = false
+    } else cur += c
+  }
+  if (quote)
+    throw new GridcoreError('USAGE', `--command has an unclosed ${quote} quote: close it or use --shell`)
+  if (has || cur) out.push(cur)
+  if (!out.length) throw new GridcoreError('USAGE', '--command is empty: pass the program and its arguments')
+  return out
+}

@@ -1,0 +1,39 @@
+// The one place Redis key names are built (DESIGN §3): input, processing, lease, failed, dead, stats.
+
+export interface QueueKeys {
+  input: string
+  output: string
+  /** Hash of counters: pushed, done, failed, dead, collected, refused, recovered. */
+  stats: string
+  failed: string
+  dead: string
+  /** Hash item -> attempts for items that came back from an expired lease. */
+  attempts: string
+  /** Set of consumer ids that hold (or held) a processing list. */
+  consumers: string
+  /** Hash consumer -> last error text, to give dead items their last error. */
+  lastError: string
+  processing(consumer: string): string
+  lease(consumer: string): string
+  /** Pattern matching every processing list (for SCAN). */
+  processingPattern: string
+}
+
+export function queueKeys(input: string, output: string): QueueKeys {
+  return {
+    input,
+    output,
+    stats: `${input}:stats`,
+    failed: `${input}:failed`,
+    dead: `${input}:dead`,
+    attempts: `${input}:attempts`,
+    consumers: `${input}:consumers`,
+    lastError: `${input}:lasterror`,
+    processing: (consumer) => `${input}:processing:${consumer}`,
+    lease: (consumer) => `${input}:lease:${consumer}`,
+    processingPattern: `${input}:processing:*`,
+  }
+}
+
+/** Consumer id as DESIGN §3 defines it: <node_id>:<instance>. */
+export const consumerId = (nodeId: string, instance: string | number) => `${nodeId}:${instance}`
