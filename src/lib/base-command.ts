@@ -83,12 +83,13 @@ export function toGridcoreError(err: Error, commandId?: string): GridcoreError {
   if (err instanceof GridcoreError) return err
   const help = commandId ? ` (see gridcore ${commandId.replace(/:/g, ' ')} --help)` : ''
   // oclif parser errors: unknown flags, missing arguments, invalid options.
-  if (err instanceof Errors.CLIError || 'parse' in err) {
+  if (err instanceof Errors.CLIError || 'parse' in err || /^Parsing --/.test(err.message)) {
     const msg = oneLine(
       err.message
         .replace(/\u001b\[[0-9;]*m/g, '')
         .replace(/See more help with --help/, '')
-        .replace(/^The following errors? occurred:/, ''),
+        .replace(/^The following errors? occurred:/, '')
+        .replace(/^Parsing --[\w-]+\s*/, ''),
     )
     return new GridcoreError('USAGE', `${msg}${help}`)
   }

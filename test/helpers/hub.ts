@@ -10,14 +10,30 @@ export interface TestHub extends RunningHub {
   stateFile: string
   logs: string[]
   /** fetch against the hub; `auth: false` sends no Authorization header. */
-  call(method: string, path: string, opts?: { body?: unknown; auth?: string | false; contentType?: string | null }): Promise<{ status: number; text: string; json: any; headers: { get(name: string): string | null } }>
+  call(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; auth?: string | false; contentType?: string | null },
+  ): Promise<{ status: number; text: string; json: any; headers: { get(name: string): string | null } }>
 }
 
-export async function startTestHub(opts: { dir: string; token?: string; nodeTimeoutMs?: number; sweepIntervalMs?: number; port?: number; stateFile?: string }): Promise<TestHub> {
+export async function startTestHub(opts: {
+  dir: string
+  token?: string
+  nodeTimeoutMs?: number
+  sweepIntervalMs?: number
+  port?: number
+  stateFile?: string
+}): Promise<TestHub> {
   const token = opts.token ?? 'test-token-0123456789'
   const stateFile = opts.stateFile ?? join(opts.dir, 'hub-state.json')
   const logs: string[] = []
-  const logger = createLogger({ format: 'json', component: 'hub', secrets: [token], write: (l) => logs.push(l) })
+  const logger = createLogger({
+    format: 'json',
+    component: 'hub',
+    secrets: [token],
+    write: (l) => logs.push(l),
+  })
   const port = opts.port ?? (await freePort())
   const hub = await startHub({
     bind: `127.0.0.1:${port}`,

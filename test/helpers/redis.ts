@@ -17,7 +17,9 @@ export interface TestRedis {
   stop(): Promise<void>
 }
 
-export async function startTestRedis(opts: { appendonly?: boolean; port?: number; dir?: string } = {}): Promise<TestRedis> {
+export async function startTestRedis(
+  opts: { appendonly?: boolean; port?: number; dir?: string } = {},
+): Promise<TestRedis> {
   const port = opts.port ?? (await freePort())
   const password = randomBytes(8).toString('hex')
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gridcore-redis-'))

@@ -41,16 +41,25 @@ describe('GET /health', () => {
 })
 
 describe('auth', () => {
-  it.each(PROTECTED)('%s %s is 401 with an empty body for missing, wrong and other-length tokens', async (method, path, body) => {
-    const h = await fresh()
-    for (const auth of [false, 'Bearer wrong-token-0123456789', 'Bearer x', `Basic ${h.token}`, `Bearer ${h.token}x`] as const) {
-      const r = await h.call(method, path, { body, auth })
-      expect(r.status, String(auth)).toBe(401)
-      expect(r.text).toBe('')
-    }
-    expect((await h.call('GET', '/api/tasks')).status).toBe(200)
-    expect((await h.call('GET', '/api/tasks')).json).toEqual({ current: null, pending: [], completed: [] })
-  })
+  it.each(PROTECTED)(
+    '%s %s is 401 with an empty body for missing, wrong and other-length tokens',
+    async (method, path, body) => {
+      const h = await fresh()
+      for (const auth of [
+        false,
+        'Bearer wrong-token-0123456789',
+        'Bearer x',
+        `Basic ${h.token}`,
+        `Bearer ${h.token}x`,
+      ] as const) {
+        const r = await h.call(method, path, { body, auth })
+        expect(r.status, String(auth)).toBe(401)
+        expect(r.text).toBe('')
+      }
+      expect((await h.call('GET', '/api/tasks')).status).toBe(200)
+      expect((await h.call('GET', '/api/tasks')).json).toEqual({ current: null, pending: [], completed: [] })
+    },
+  )
 
   it('never writes the token into its logs', async () => {
     const h = await fresh()
@@ -69,7 +78,11 @@ describe('tasks', () => {
     expect(r.text).toBe('')
     await register(h, task('b'))
     await register(h, task('a'))
-    expect((await h.call('GET', '/api/tasks')).json).toEqual({ current: 'a', pending: ['b', 'a'], completed: [] })
+    expect((await h.call('GET', '/api/tasks')).json).toEqual({
+      current: 'a',
+      pending: ['b', 'a'],
+      completed: [],
+    })
   })
 
   it('rejects bodies like axum: 422 without name, 415 without JSON content type, 400 for broken JSON', async () => {
@@ -100,7 +113,11 @@ describe('tasks', () => {
     expect(first.json).toEqual({ completed: 'a', started: 'b', message: "Task 'a' completed, 'b' started" })
     const last = await h.call('POST', '/api/tasks/finish')
     expect(last.json).toEqual({ completed: 'b', started: null, message: "Task 'b' completed, no more tasks" })
-    expect((await h.call('GET', '/api/tasks')).json).toEqual({ current: null, pending: [], completed: ['a', 'b'] })
+    expect((await h.call('GET', '/api/tasks')).json).toEqual({
+      current: null,
+      pending: [],
+      completed: ['a', 'b'],
+    })
   })
 
   it('after the last task is finished nodes get null, and a new task starts at once', async () => {
@@ -126,7 +143,11 @@ describe('tasks', () => {
     const end = await h.call('POST', '/api/tasks/next')
     expect(end.status).toBe(400)
     expect(end.text).toBe('No more tasks available')
-    expect((await h.call('GET', '/api/tasks')).json).toEqual({ current: null, pending: [], completed: ['a', 'b'] })
+    expect((await h.call('GET', '/api/tasks')).json).toEqual({
+      current: null,
+      pending: [],
+      completed: ['a', 'b'],
+    })
   })
 })
 
@@ -143,7 +164,9 @@ describe('nodes', () => {
     })
     const fresh1 = await h.call('POST', '/gridnode/register', { body: node })
     expect(fresh1.status).toBe(200)
-    expect(fresh1.json.node_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(fresh1.json.node_id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    )
     expect(fresh1.json.current_task).toEqual({
       task_name: 'multi',
       image: 'app:default',
@@ -153,7 +176,9 @@ describe('nodes', () => {
       input_queue: 'in',
       output_queue: 'out',
     })
-    const arm = await h.call('POST', '/gridnode/register', { body: { ...node, node_id: 'n-arm', architecture: 'aarch64' } })
+    const arm = await h.call('POST', '/gridnode/register', {
+      body: { ...node, node_id: 'n-arm', architecture: 'aarch64' },
+    })
     expect(arm.json.node_id).toBe('n-arm')
     expect(arm.json.current_task.image).toBe('app:arm64')
     const armv7 = await h.call('POST', '/gridnode/register', { body: { ...node, architecture: 'arm' } })
@@ -161,7 +186,9 @@ describe('nodes', () => {
     expect((await h.call('GET', '/gridnode/task?platform=linux/arm64')).json.image).toBe('app:arm64')
     expect((await h.call('GET', '/gridnode/task?platform=linux/s390x')).json.image).toBe('app:default')
     expect((await h.call('GET', '/gridnode/task')).json.image).toBe('app:default')
-    const bad = await h.call('POST', '/gridnode/register', { body: { hostname: 'x', architecture: 'x86_64', cpu_count: -1 } })
+    const bad = await h.call('POST', '/gridnode/register', {
+      body: { hostname: 'x', architecture: 'x86_64', cpu_count: -1 },
+    })
     expect(bad.status).toBe(422)
   })
 
@@ -187,17 +214,23 @@ describe('nodes', () => {
       active_containers: 0,
     })
     expect(Number.isNaN(Date.parse(listed.last_seen))).toBe(false)
-    const hb = await h.call('POST', '/gridnode/heartbeat', { body: { node_id, status: 'Running', active_containers: 3 } })
+    const hb = await h.call('POST', '/gridnode/heartbeat', {
+      body: { node_id, status: 'Running', active_containers: 3 },
+    })
     expect(hb.json).toEqual({ stop_requested: false })
     ;[listed] = (await h.call('GET', '/api/nodes')).json
     expect(listed.runtime_status).toBe('Running')
     expect(listed.active_containers).toBe(3)
-    const badStatus = await h.call('POST', '/gridnode/heartbeat', { body: { node_id, status: 'Busy', active_containers: 0 } })
+    const badStatus = await h.call('POST', '/gridnode/heartbeat', {
+      body: { node_id, status: 'Busy', active_containers: 0 },
+    })
     expect(badStatus.status).toBe(422)
     const stop = await h.call('POST', `/api/nodes/${node_id}/stop`)
     expect(stop.status).toBe(200)
     expect(stop.text).toBe('')
-    const after = await h.call('POST', '/gridnode/heartbeat', { body: { node_id, status: 'Idle', active_containers: 0 } })
+    const after = await h.call('POST', '/gridnode/heartbeat', {
+      body: { node_id, status: 'Idle', active_containers: 0 },
+    })
     expect(after.json).toEqual({ stop_requested: true })
     const missing = await h.call('POST', '/api/nodes/nope/stop')
     expect(missing.status).toBe(404)
@@ -206,7 +239,9 @@ describe('nodes', () => {
 
   it('tells an unknown node to register again (additive field)', async () => {
     const h = await fresh()
-    const r = await h.call('POST', '/gridnode/heartbeat', { body: { node_id: 'ghost', status: 'Idle', active_containers: 0 } })
+    const r = await h.call('POST', '/gridnode/heartbeat', {
+      body: { node_id: 'ghost', status: 'Idle', active_containers: 0 },
+    })
     expect(r.status).toBe(200)
     expect(r.json).toEqual({ stop_requested: false, reregister: true })
   })
@@ -214,15 +249,20 @@ describe('nodes', () => {
   it('sweeps nodes whose heartbeats stopped, and keeps the ones that beat', async () => {
     const h = await fresh({ nodeTimeoutMs: 400, sweepIntervalMs: 100 })
     const quiet = (await h.call('POST', '/gridnode/register', { body: node })).json.node_id
-    const alive = (await h.call('POST', '/gridnode/register', { body: { ...node, hostname: 'w2' } })).json.node_id
+    const alive = (await h.call('POST', '/gridnode/register', { body: { ...node, hostname: 'w2' } })).json
+      .node_id
     const deadline = Date.now() + 1_200
     while (Date.now() < deadline) {
-      await h.call('POST', '/gridnode/heartbeat', { body: { node_id: alive, status: 'Idle', active_containers: 0 } })
+      await h.call('POST', '/gridnode/heartbeat', {
+        body: { node_id: alive, status: 'Idle', active_containers: 0 },
+      })
       await new Promise((r) => setTimeout(r, 100))
     }
     const ids = (await h.call('GET', '/api/nodes')).json.map((x: { id: string }) => x.id)
     expect(ids).toEqual([alive])
-    const hb = await h.call('POST', '/gridnode/heartbeat', { body: { node_id: quiet, status: 'Idle', active_containers: 0 } })
+    const hb = await h.call('POST', '/gridnode/heartbeat', {
+      body: { node_id: quiet, status: 'Idle', active_containers: 0 },
+    })
     expect(hb.json.reregister).toBe(true)
   })
 })
@@ -240,7 +280,10 @@ describe('persistence', () => {
     hub = h
     expect((await h.call('GET', '/api/tasks')).json).toEqual(before)
     expect(before).toEqual({ current: 'b', pending: ['c', 'd'], completed: ['a'] })
-    expect((await h.call('GET', '/gridnode/task')).json).toMatchObject({ task_name: 'b', input_queue: 'b:in' })
+    expect((await h.call('GET', '/gridnode/task')).json).toMatchObject({
+      task_name: 'b',
+      input_queue: 'b:in',
+    })
     expect((await h.call('POST', '/api/tasks/finish')).json.started).toBe('c')
   })
 })

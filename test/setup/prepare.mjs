@@ -8,12 +8,17 @@ if (!has('redis-server') || !has('redis-cli')) needed.push('redis-server', 'redi
 
 if (needed.length) {
   if (process.getuid?.() !== 0 || !has('apt-get')) {
-    console.error(`test setup: missing ${needed.join(', ')}; install them (apt-get install ${needed.join(' ')}) and run again`)
+    console.error(
+      `test setup: missing ${needed.join(', ')}; install them (apt-get install ${needed.join(' ')}) and run again`,
+    )
     process.exit(1)
   }
   console.log(`test setup: installing ${needed.join(', ')} with apt-get`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...needed], { stdio: 'inherit', env })
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...needed], {
+    stdio: 'inherit',
+    env,
+  })
 }
 console.log('test setup: ready')

@@ -1,0 +1,22 @@
+// Secrets never reach output: URL passwords and known tokens are masked.
+import { describe, expect, it } from 'vitest'
+import { redactText, redactUrl } from '../../src/lib/redact.js'
+
+describe('redactUrl', () => {
+  it.each([
+    ['redis://:secret@host:6379', 'redis://:***@host:6379'],
+    ['redis://user:secret@host:6379/2', 'redis://user:***@host:6379/2'],
+    ['rediss://default:p%40ss@h:1', 'rediss://default:***@h:1'],
+    ['redis://host:6379', 'redis://host:6379'],
+    ['redis://user@host', 'redis://user@host'],
+  ])('%s -> %s', (input, out) => expect(redactUrl(input)).toBe(out))
+})
+
+describe('redactText', () => {
+  it('masks every credentialed URL and the given secrets in free text', () => {
+    const text = 'failed redis://:pw1@a:1 and redis://u:pw2@b:2 with token tok-123456'
+    expect(redactText(text, ['tok-123456'])).toBe(
+      'failed redis://:***@a:1 and redis://u:***@b:2 with token ***',
+    )
+  })
+})
