@@ -185,7 +185,7 @@ const cases: Case[] = [
   ],
 ]
 
-describe('bad input', () => {
+describe.concurrent('bad input', () => {
   let n = 0
   it.each(cases)('%s', async (_name, args, exit, pattern, setup) => {
     const home = join(dir, `home-${n++}`)
