@@ -1,5 +1,5 @@
 // Typed client for the ComputeHub HTTP API (undici), with errors that name the URL and the fix.
-import { request } from 'undici'
+import type { Dispatcher } from 'undici'
 import type {
   FinishResponse,
   HeartbeatRequest,
@@ -104,8 +104,10 @@ export class HubClient {
     const headers: Record<string, string> = {}
     if (auth) headers.authorization = `Bearer ${this.token}`
     if (body !== undefined) headers['content-type'] = 'application/json'
-    let res: Awaited<ReturnType<typeof request>>
+    let res: Dispatcher.ResponseData
     try {
+      // Loaded on demand: undici costs ~100 ms of start-up that commands without the hub do not pay.
+      const { request } = await import('undici')
       res = await request(`${this.url}${path}`, {
         method: method as 'GET',
         headers,

@@ -21,6 +21,21 @@ export const clusterFlags = {
   token: Flags.string({ description: 'hub token, with --hub', env: 'GRIDCORE_TOKEN', helpGroup: 'CLUSTER' }),
 }
 
+/** Flags of data-plane commands: a queue given directly, or the cluster's current task. */
+export const queueFlags = {
+  ...clusterFlags,
+  redis: Flags.string({
+    description: 'Redis URL (default: the cluster’s, or the current task’s)',
+    env: 'GRIDCORE_REDIS_URL',
+    helpGroup: 'QUEUE',
+  }),
+  queue: Flags.string({
+    char: 'q',
+    description: 'input queue (default: the current task’s)',
+    helpGroup: 'QUEUE',
+  }),
+}
+
 type ClusterFlagValues = { cluster?: string; hub?: string; token?: string }
 
 export abstract class GridcoreCommand<T> extends Command {

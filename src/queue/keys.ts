@@ -11,8 +11,6 @@ export interface QueueKeys {
   attempts: string
   /** Set of consumer ids that hold (or held) a processing list. */
   consumers: string
-  /** Hash consumer -> last error text, to give dead items their last error. */
-  lastError: string
   processing(consumer: string): string
   lease(consumer: string): string
   /** Pattern matching every processing list (for SCAN). */
@@ -28,7 +26,6 @@ export function queueKeys(input: string, output: string): QueueKeys {
     dead: `${input}:dead`,
     attempts: `${input}:attempts`,
     consumers: `${input}:consumers`,
-    lastError: `${input}:lasterror`,
     processing: (consumer) => `${input}:processing:${consumer}`,
     lease: (consumer) => `${input}:lease:${consumer}`,
     processingPattern: `${input}:processing:*`,

@@ -1,0 +1,84 @@
+// Which Redis and queues a data-plane command works on: --redis/--queue, else the cluster's current task.
+
+import { HubClient } from '../client/hub-client.js'
+import { archOfThisMachine, platformForArch } from '../hub/protocol.js'
+import { GridcoreError } from '../lib/errors.js'
+import { parseRedisUrl } from '../redis/url.js'
+import type { ClusterProfile } from './profiles.js'
+
+export interface QueueTarget {
+  /** Redis of the input queue (password included; redact before printing). */
+  redisUrl: string
+  /** Redis of the output queue (the input's unless the task says otherwise). */
+  outputRedisUrl: string
+  input: string
+  output: string
+  /** The task the queues came from, when they came from the hub. */
+  task: string | null
+  profile?: ClusterProfile
+}
+
+export interface TargetFlags {
+  redis?: string
+  queue?: string
+  'output-queue'?: string
+}
+
+/** Default output list name when neither flags nor the task name one. */
+export const defaultOutput = (input: string) => `${input}:output`
+
+export async function resolveQueueTarget(
+  flags: TargetFlags,
+  profile: () => ClusterProfile,
+): Promise<QueueTarget> {
+  if (flags.queue) {
+    let p: ClusterProfile | undefined
+    let url = flags.redis
+    if (!url) {
+      p = profile()
+      url = p.redisUrl
+      if (!url) {
+        throw new GridcoreError(
+          'USAGE',
+          `cluster "${p.name}" has no Redis URL: pass --redis redis://:PASSWORD@host:port`,
+        )
+      }
+    }
+    parseRedisUrl(url)
+    const output = flags['output-queue'] ?? defaultOutput(flags.queue)
+    return { redisUrl: url, outputRedisUrl: url, input: flags.queue, output, task: null, profile: p }
+  }
+  if (flags.redis) {
+    throw new GridcoreError(
+      'USAGE',
+      '--redis needs --queue NAME (or drop both to use the cluster’s current task)',
+    )
+  }
+  const p = profile()
+  const client = new HubClient({ url: p.hubUrl, token: p.token })
+  const task = await client.currentTask(platformForArch(archOfThisMachine()))
+  if (!task) {
+    throw new GridcoreError(
+      'USAGE',
+      `no task is running on cluster "${p.name}": pass --redis URL --queue NAME, or register a task first`,
+    )
+  }
+  if (!task.input_queue) {
+    throw new GridcoreError('USAGE', `task "${task.task_name}" names no input queue: pass --queue NAME`)
+  }
+  const redisUrl = task.input_redis ?? p.redisUrl
+  if (!redisUrl) {
+    throw new GridcoreError(
+      'USAGE',
+      `task "${task.task_name}" names no Redis URL and cluster "${p.name}" has none: pass --redis URL`,
+    )
+  }
+  return {
+    redisUrl,
+    outputRedisUrl: task.output_redis ?? redisUrl,
+    input: task.input_queue,
+    output: flags['output-queue'] ?? task.output_queue ?? defaultOutput(task.input_queue),
+    task: task.task_name,
+    profile: p,
+  }
+}

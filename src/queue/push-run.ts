@@ -1,0 +1,123 @@
+// gridcore push: stream a file, stdin or a range into a queue and report what Redis acknowledged.
+import { createReadStream, statSync } from 'node:fs'
+import type { Readable } from 'node:stream'
+import { GridcoreError } from '../lib/errors.js'
+import { redactUrl } from '../lib/redact.js'
+import { RespPipe } from '../redis/resp.js'
+import { queueKeys } from './keys.js'
+import { PushSink } from './push.js'
+import { feedRange, feedStream, InvalidRecord, type PushFormat, parseRange, rangeCount } from './sources.js'
+
+export type PushSource = { file: string } | { stdin: Readable } | { range: string }
+
+export interface PushOptions {
+  redisUrl: string
+  queue: string
+  source: PushSource
+  format: PushFormat
+  skipInvalid?: boolean
+  /** Progress: items added and, for files, bytes read of the total. */
+  onProgress?: (p: {
+    items: number
+    bytes: number
+    totalBytes: number | null
+    totalItems: number | null
+  }) => void
+}
+
+export interface PushResult {
+  queue: string
+  redis: string
+  pushed: number
+  skipped: number
+  seconds: number
+  rate: number
+}
+
+export async function pushItems(opts: PushOptions): Promise<PushResult> {
+  const started = performance.now()
+  const range = 'range' in opts.source ? parseRange(opts.source.range) : undefined
+  let stream: Readable | undefined
+  let totalBytes: number | null = null
+  if ('file' in opts.source) {
+    const file = opts.source.file
+    totalBytes = checkReadable(file)
+    stream = createReadStream(file, { highWaterMark: 1 << 20 })
+  } else if ('stdin' in opts.source) stream = opts.source.stdin
+  const pipe = await RespPipe.open(opts.redisUrl)
+  const keys = queueKeys(opts.queue, opts.queue)
+  const sink = new PushSink(pipe, keys)
+  let bytes = 0
+  const totalItems = range ? rangeCount(range) : null
+  const tick = opts.onProgress
+    ? setInterval(() => opts.onProgress!({ items: sink.added, bytes, totalBytes, totalItems }), 100)
+    : undefined
+  let skipped = 0
+  try {
+    if (range) await feedRange(range, sink)
+    else {
+      const r = await feedStream(stream!, opts.format, sink, {
+        skipInvalid: opts.skipInvalid ?? false,
+        onBytes: (n) => {
+          bytes += n
+        },
+      })
+      skipped = r.skipped
+    }
+    await sink.finish()
+  } catch (err) {
+    stream?.destroy()
+    if (err instanceof InvalidRecord) {
+      await sink.finish().catch(() => {})
+      throw new GridcoreError(
+        'INPUT',
+        `${'file' in opts.source ? opts.source.file : 'input'} ${err.message}; ${sink.acked} items were pushed before it: fix the record or pass --skip-invalid`,
+        { pushed: sink.acked },
+      )
+    }
+    const fsErr = err as NodeJS.ErrnoException
+    if (fsErr.syscall === 'open' || fsErr.syscall === 'read') {
+      throw new GridcoreError(
+        'USAGE',
+        `cannot read the input (${fsErr.code}): check the file and its permissions`,
+        { pushed: sink.acked },
+      )
+    }
+    if (err instanceof GridcoreError) {
+      throw new GridcoreError(
+        err.code,
+        `${err.message} (${sink.acked} items were acknowledged before the failure)`,
+        { pushed: sink.acked },
+      )
+    }
+    throw err
+  } finally {
+    if (tick) clearInterval(tick)
+    await pipe.quit()
+  }
+  opts.onProgress?.({ items: sink.added, bytes, totalBytes, totalItems })
+  const seconds = (performance.now() - started) / 1000
+  return {
+    queue: opts.queue,
+    redis: redactUrl(opts.redisUrl),
+    pushed: sink.acked,
+    skipped,
+    seconds: Math.round(seconds * 1000) / 1000,
+    rate: Math.round(sink.acked / Math.max(seconds, 1e-6)),
+  }
+}
+
+function checkReadable(file: string): number {
+  try {
+    const st = statSync(file)
+    if (st.isDirectory())
+      throw new GridcoreError('USAGE', `input ${file} is a directory: pass a file, - for stdin, or --range`)
+    return st.size
+  } catch (err) {
+    if (err instanceof GridcoreError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT')
+      throw new GridcoreError('USAGE', `input file ${file} does not exist: check the path`)
+    throw new GridcoreError('USAGE', `cannot read input file ${file} (${code}): check its permissions`)
+  }
+}
