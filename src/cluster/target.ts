@@ -82,3 +82,27 @@ export async function resolveQueueTarget(
     profile: p,
   }
 }
+
+export interface OpenTarget {
+  redis: import('ioredis').Redis
+  output: import('ioredis').Redis
+  keys: import('../queue/keys.js').QueueKeys
+  close(): void
+}
+
+/** Connects to the target's Redis (and the output's, when it is another server). */
+export async function openTarget(t: QueueTarget): Promise<OpenTarget> {
+  const { openRedis } = await import('../redis/client.js')
+  const { queueKeys } = await import('../queue/keys.js')
+  const redis = await openRedis(t.redisUrl)
+  const output = t.outputRedisUrl === t.redisUrl ? redis : await openRedis(t.outputRedisUrl)
+  return {
+    redis,
+    output,
+    keys: queueKeys(t.input, t.output),
+    close() {
+      redis.disconnect()
+      if (output !== redis) output.disconnect()
+    },
+  }
+}

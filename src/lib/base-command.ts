@@ -34,6 +34,10 @@ export const queueFlags = {
     description: 'input queue (default: the current task’s)',
     helpGroup: 'QUEUE',
   }),
+  'output-queue': Flags.string({
+    description: 'output queue (default: the task’s, else <queue>:output)',
+    helpGroup: 'QUEUE',
+  }),
 }
 
 type ClusterFlagValues = { cluster?: string; hub?: string; token?: string }

@@ -11,6 +11,8 @@ export interface QueueKeys {
   attempts: string
   /** Set of consumer ids that hold (or held) a processing list. */
   consumers: string
+  /** Lock held by the one `gridcore results` draining the output list. */
+  collector: string
   processing(consumer: string): string
   lease(consumer: string): string
   /** Pattern matching every processing list (for SCAN). */
@@ -26,6 +28,7 @@ export function queueKeys(input: string, output: string): QueueKeys {
     dead: `${input}:dead`,
     attempts: `${input}:attempts`,
     consumers: `${input}:consumers`,
+    collector: `${output}:collector`,
     processing: (consumer) => `${input}:processing:${consumer}`,
     lease: (consumer) => `${input}:lease:${consumer}`,
     processingPattern: `${input}:processing:*`,

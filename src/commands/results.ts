@@ -1,0 +1,59 @@
+// gridcore results: write the output list to stdout or a file; drains crash-safely unless --peek.
+import { Flags } from '@oclif/core'
+import { openTarget, resolveQueueTarget } from '../cluster/target.js'
+import { GridcoreCommand, queueFlags } from '../lib/base-command.js'
+import { GridcoreError } from '../lib/errors.js'
+import { fmtInt } from '../lib/progress.js'
+import { type CollectResult, collectResults } from '../queue/results.js'
+
+export default class Results extends GridcoreCommand<CollectResult> {
+  static override summary =
+    'Write a task’s results to stdout or --out FILE (drains the output list unless --peek).'
+  static override description =
+    `Draining removes results from Redis only after they were written and flushed (fsync for
+files), so an interrupted run loses nothing: run it again and it goes on (--out appends; --overwrite starts afresh).
+--format raw writes each result as it is; jsonl writes JSON results as they are and quotes the rest; csv takes its
+columns from the first JSON-object result.`
+  static override examples = [
+    '<%= config.bin %> results --out results.jsonl',
+    '<%= config.bin %> results --peek 10',
+  ]
+  static override flags = {
+    ...queueFlags,
+    out: Flags.string({ char: 'o', description: 'file to append results to (default: stdout)' }),
+    overwrite: Flags.boolean({ description: 'truncate --out first instead of appending', default: false }),
+    format: Flags.option({
+      options: ['raw', 'jsonl', 'csv'] as const,
+      default: 'raw' as const,
+      description: 'output format',
+    })(),
+    peek: Flags.integer({ description: 'copy the N oldest results and leave the list alone', min: 1 }),
+  }
+
+  async run(): Promise<CollectResult> {
+    const { flags } = await this.parse(Results)
+    if (this.jsonEnabled() && !flags.out) {
+      throw new GridcoreError('USAGE', '--json prints a summary on stdout, so results need --out FILE')
+    }
+    const target = await resolveQueueTarget(flags, () => this.clusterFrom(flags))
+    const conn = await openTarget(target)
+    try {
+      const r = await collectResults({
+        redis: conn.output,
+        keys: conn.keys,
+        format: flags.format,
+        out: flags.out,
+        overwrite: flags.overwrite,
+        peek: flags.peek,
+      })
+      if (flags.out)
+        this.say(
+          `Wrote ${fmtInt(r.written)} results to ${flags.out}${r.drained ? ` (${fmtInt(r.remaining)} left in ${r.queue})` : ''}`,
+        )
+      else this.note(`gridcore: wrote ${fmtInt(r.written)} results`)
+      return r
+    } finally {
+      conn.close()
+    }
+  }
+}
