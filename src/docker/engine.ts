@@ -17,10 +17,16 @@ export async function connectDocker(): Promise<Docker> {
 export function dockerError(err: NodeJS.ErrnoException & { statusCode?: number }): GridcoreError {
   const where = process.env.DOCKER_HOST ?? '/var/run/docker.sock'
   if (err.code === 'EACCES') {
-    return new GridcoreError('CONFIG', `permission denied on the Docker engine at ${where}: add your user to the docker group (sudo usermod -aG docker $USER, then log in again)`)
+    return new GridcoreError(
+      'CONFIG',
+      `permission denied on the Docker engine at ${where}: add your user to the docker group (sudo usermod -aG docker $USER, then log in again)`,
+    )
   }
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-    return new GridcoreError('CONFIG', `no Docker engine answers at ${where} (${err.code}): start Docker, or use the process runtime (--runtime process)`)
+    return new GridcoreError(
+      'CONFIG',
+      `no Docker engine answers at ${where} (${err.code}): start Docker, or use the process runtime (--runtime process)`,
+    )
   }
   return new GridcoreError('CONFIG', `the Docker engine at ${where} failed: ${err.message}`)
 }
@@ -43,6 +49,9 @@ export async function pullImage(docker: Docker, image: string): Promise<void> {
       docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()))
     })
   } catch (err) {
-    throw new GridcoreError('CONFIG', `image ${image} is not on this machine and could not be pulled (${(err as Error).message.split('\n')[0]}): build it here (gridcore build) or check the name`)
+    throw new GridcoreError(
+      'CONFIG',
+      `image ${image} is not on this machine and could not be pulled (${(err as Error).message.split('\n')[0]}): build it here (gridcore build) or check the name`,
+    )
   }
 }

@@ -45,6 +45,8 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
     stream = createReadStream(file, { highWaterMark: 1 << 20 })
   } else if ('stdin' in opts.source) stream = opts.source.stdin
   const pipe = await RespPipe.open(opts.redisUrl)
+  // If Redis goes away while we wait for input (a slow stdin), stop reading at once.
+  pipe.onFailure((err) => stream?.destroy(err))
   const keys = queueKeys(opts.queue, opts.queue)
   const sink = new PushSink(pipe, keys)
   let bytes = 0

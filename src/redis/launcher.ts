@@ -61,7 +61,10 @@ export async function launchRedis(opts: RedisLaunchOptions): Promise<LaunchedRed
   const bin = via === 'docker' ? undefined : findRedisServer()
   if (bin) return launchBinary(bin, opts)
   if (via === 'binary') {
-    throw new GridcoreError('CONFIG', 'redis-server is not installed: install it (apt-get install redis-server, or brew install redis), or pass --install-missing')
+    throw new GridcoreError(
+      'CONFIG',
+      'redis-server is not installed: install it (apt-get install redis-server, or brew install redis), or pass --install-missing',
+    )
   }
   return launchDocker(opts)
 }
@@ -101,7 +104,10 @@ async function launchDocker(opts: RedisLaunchOptions): Promise<LaunchedRedis> {
   try {
     docker = await connectDocker()
   } catch {
-    throw new GridcoreError('CONFIG', 'redis-server is not installed and no Docker engine answers: install redis-server (apt-get install redis-server / brew install redis) or pass --install-missing')
+    throw new GridcoreError(
+      'CONFIG',
+      'redis-server is not installed and no Docker engine answers: install redis-server (apt-get install redis-server / brew install redis) or pass --install-missing',
+    )
   }
   const image = 'redis:7-alpine'
   if (!(await hasImage(docker, image))) await pullImage(docker, image)
@@ -120,7 +126,15 @@ async function launchDocker(opts: RedisLaunchOptions): Promise<LaunchedRedis> {
   await container.start()
   const url = `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}`
   await waitForRedis(url, opts.timeoutMs ?? 20_000, () => false)
-  return { url, port: opts.port, mode: 'docker', containerId: container.id, configPath, dataDir: opts.dataDir, logPath: '' }
+  return {
+    url,
+    port: opts.port,
+    mode: 'docker',
+    containerId: container.id,
+    configPath,
+    dataDir: opts.dataDir,
+    logPath: '',
+  }
 }
 
 async function waitForRedis(url: string, timeoutMs: number, gone: () => boolean): Promise<void> {
@@ -141,7 +155,10 @@ async function waitForRedis(url: string, timeoutMs: number, gone: () => boolean)
 }
 
 /** Stops a launched Redis: SHUTDOWN (which flushes the AOF), then waits for the process to go. */
-export async function stopRedis(r: Pick<LaunchedRedis, 'url' | 'pid' | 'containerId'>, timeoutMs = 10_000): Promise<void> {
+export async function stopRedis(
+  r: Pick<LaunchedRedis, 'url' | 'pid' | 'containerId'>,
+  timeoutMs = 10_000,
+): Promise<void> {
   if (r.containerId) {
     const { connectDocker } = await import('../docker/engine.js')
     const docker = await connectDocker()

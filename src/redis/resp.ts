@@ -98,6 +98,7 @@ export class RespPipe {
   private readonly parser = new ReplyParser()
   private failure?: Error
   private drainWaiters: (() => void)[] = []
+  private failListeners: ((err: Error) => void)[] = []
   private constructor(
     private readonly socket: Socket,
     readonly shownUrl: string,
@@ -168,7 +169,13 @@ export class RespPipe {
     return p
   }
 
-  /** Waits until the socket's write buffer drained (backpressure for producers). */
+  /** Called once if the connection fails (e.g. to stop reading input that can no longer be sent). */
+  onFailure(listener: (err: Error) => void): void {
+    if (this.failure) listener(this.failure)
+    else this.failListeners.push(listener)
+  }
+
+  /** Replies still awaited. */
   get pending(): number {
     return this.waiters.length
   }
@@ -212,5 +219,6 @@ export class RespPipe {
     for (const w of this.waiters) w.reject(err)
     this.waiters = []
     this.wakeDrain()
+    for (const l of this.failListeners) l(err)
   }
 }

@@ -18,10 +18,10 @@ export interface TestRedis {
 }
 
 export async function startTestRedis(
-  opts: { appendonly?: boolean; port?: number; dir?: string } = {},
+  opts: { appendonly?: boolean; port?: number; dir?: string; password?: string } = {},
 ): Promise<TestRedis> {
   const port = opts.port ?? (await freePort())
-  const password = randomBytes(8).toString('hex')
+  const password = opts.password ?? randomBytes(8).toString('hex')
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gridcore-redis-'))
   const conf = join(dir, 'redis.conf')
   writeFileSync(
