@@ -2,6 +2,7 @@
 // command line), AOF on (appendfsync everysec), noeviction, its own data dir; or redis:7-alpine via Docker.
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { GridcoreError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
@@ -70,6 +71,7 @@ export async function launchRedis(opts: RedisLaunchOptions): Promise<LaunchedRed
 }
 
 async function launchBinary(bin: string, opts: RedisLaunchOptions): Promise<LaunchedRedis> {
+  if (!(await portFree(opts.port))) throw busy(opts.port)
   const configPath = join(opts.dataDir, 'redis.conf')
   const logPath = join(opts.dataDir, 'redis.log')
   writeFileAtomic(configPath, redisConfig(opts), { mode: 0o600 })
@@ -85,14 +87,13 @@ async function launchBinary(bin: string, opts: RedisLaunchOptions): Promise<Laun
   try {
     await waitForRedis(url, opts.timeoutMs ?? 10_000, () => exited !== null)
   } catch (err) {
+    for (let i = 0; i < 20 && exited === null; i++) await new Promise((r) => setTimeout(r, 25))
     if (exited === null) child.kill('SIGKILL')
     const tail = readTail(logPath)
-    const busy = /Address already in use/i.test(tail)
+    if (/Address already in use/i.test(tail)) throw busy(opts.port)
     throw new GridcoreError(
       'CONFIG',
-      busy
-        ? `Redis port ${opts.port} is already in use: stop what holds it or pass --redis-port`
-        : `redis-server did not start (${(err as Error).message}); its log ${logPath} ends: ${tail.split('\n').slice(-2).join(' ')}`,
+      `redis-server did not start (${(err as Error).message}); its log ${logPath} ends: ${tail.split('\n').slice(-2).join(' ')}`,
     )
   }
   return { url, port: opts.port, mode: 'binary', pid: child.pid, configPath, dataDir: opts.dataDir, logPath }
@@ -187,6 +188,18 @@ export function alive(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+const busy = (port: number) =>
+  new GridcoreError('CONFIG', `Redis port ${port} is already in use: stop what holds it or pass --redis-port`)
+
+/** Whether nothing listens on 127.0.0.1:port right now. */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, host, () => srv.close(() => resolve(true)))
+  })
 }
 
 function readTail(path: string): string {

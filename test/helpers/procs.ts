@@ -25,6 +25,7 @@ export function start(
 ): Proc {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
   live.add(child)
+  child.stdin!.on('error', () => {}) // EPIPE when a test writes to a process that already exited
   let out = ''
   let err = ''
   child.stdout!.on('data', (d) => {

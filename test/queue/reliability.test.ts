@@ -1,6 +1,5 @@
 // Losing nothing: consumers killed, paused and poisoned, and Redis killed mid-push, against real processes.
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queueKeys } from '../../src/queue/keys.js'
