@@ -46,6 +46,7 @@ Exit codes: 0 drained, 8 stalled (no progress for --stall-timeout), 9 --timeout 
     const bar = progressLine(interactive(this.jsonEnabled()))
     const events = this.jsonEnabled() ? process.stderr : process.stdout
     const ndjson = !interactive(this.jsonEnabled())
+    const warned = new Set<string>()
     try {
       const summary: Result = await watchQueue({
         redis: conn.redis,
@@ -59,6 +60,15 @@ Exit codes: 0 drained, 8 stalled (no progress for --stall-timeout), 9 --timeout 
         interrupted: waitForShutdownSignal(),
         onProgress: (p) => {
           if (ndjson) events.write(`${JSON.stringify(p)}\n`)
+          for (const node of p.nodes_error.filter((id) => !warned.has(id))) {
+            warned.add(node)
+            const message = `node ${node} reports Error: fix the task's image or command, then run gridcore task finish (or restart the node)`
+            if (ndjson) events.write(`${JSON.stringify({ type: 'warning', node, message })}\n`)
+            else {
+              bar.done()
+              this.note(`gridcore: ${message}`)
+            }
+          }
           const nodes =
             p.nodes_online === null
               ? ''
