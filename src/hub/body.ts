@@ -64,7 +64,7 @@ function typeName(v: unknown): string {
 
 export function readTaskSpec(o: Obj): TaskSpec {
   const spec: TaskSpec = { name: str(o, 'name', true) }
-  for (const key of ['image', 'input_redis', 'output_redis', 'input_queue', 'output_queue'] as const) {
+  for (const key of ['image', 'input_redis', 'output_redis', 'input_queue', 'output_queue', 'cwd'] as const) {
     const v = str(o, key, false)
     if (v != null) spec[key] = v
   }
@@ -101,6 +101,7 @@ export function readRegister(o: Obj): RegisterRequest {
     hostname: str(o, 'hostname', true),
     architecture: str(o, 'architecture', true),
     cpu_count: u32(o, 'cpu_count'),
+    group: str(o, 'group', false) ?? null,
   }
 }
 

@@ -17,6 +17,8 @@ export interface TaskSpec {
   command?: string[] | string | null
   /** gridcore extension: run a string `command` through /bin/sh. */
   shell?: boolean | null
+  /** gridcore extension: working directory for process-runtime instances (used when it exists on the node). */
+  cwd?: string | null
 }
 
 /** What a node receives from /gridnode/register and /gridnode/task. */
@@ -30,6 +32,7 @@ export interface TaskConfig {
   output_queue: string | null
   command?: string[] | string
   shell?: boolean
+  cwd?: string
 }
 
 export interface TaskList {
@@ -58,6 +61,8 @@ export interface NodeInfo {
   status: NodeStatus
   runtime_status: RuntimeStatus | null
   active_containers: number
+  /** gridcore extension: the node's group, when it reported one. */
+  group?: string
 }
 
 export interface RegisterRequest {
@@ -65,6 +70,8 @@ export interface RegisterRequest {
   hostname: string
   architecture: string
   cpu_count: number
+  /** gridcore extension: a label for the kind of node (OS, runtime, capability). */
+  group?: string | null
 }
 
 export interface RegisterResponse {

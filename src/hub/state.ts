@@ -124,6 +124,7 @@ export class HubState {
     }
     if (task.command != null) config.command = task.command
     if (task.shell != null) config.shell = task.shell
+    if (task.cwd != null) config.cwd = task.cwd
     return config
   }
 
@@ -141,6 +142,7 @@ export class HubState {
       runtime_status: null,
       active_containers: 0,
       stopRequested: false,
+      ...(req.group ? { group: req.group } : {}),
     })
     return id
   }

@@ -1,0 +1,81 @@
+// gridcore node start: the embedded GridNode in the foreground (Docker containers or local processes).
+import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../../lib/base-command.js'
+import { logFormatFlag, secondsFlag } from '../../lib/flags.js'
+import { createLogger } from '../../lib/logger.js'
+import { waitForShutdownSignal } from '../../lib/signals.js'
+import { saveNodeId } from '../../node/config.js'
+import { type NodeExit, runNode } from '../../node/daemon.js'
+import { chooseRuntime, resolveNodeOptions } from '../../node/options.js'
+
+export default class NodeStart extends GridcoreCommand<NodeExit> {
+  static override summary = 'Run the embedded GridNode: keep N instances of the hub’s current task running.'
+  static override description = `Reads an upstream gridnode.toml (server_url, token, node_id, parallelism, heartbeat_interval,
+stop_timeout, container_memory) plus gridcore's keys: runtime = "auto" | "docker" | "process", network_mode,
+allowed_commands (process runtime: [] refuses all, ["*"] allows any), group, task_poll_interval. Flags override.
+A new node's id is saved back into the file. Stops gracefully on a hub stop request or SIGINT/SIGTERM (exit 0).`
+  static override examples = [
+    '<%= config.bin %> node start --config ~/.config/idm-gridcore/gridnode.toml',
+    '<%= config.bin %> node start --server-url http://127.0.0.1:8080 --token "$TOKEN" --runtime process --allow-command node',
+  ]
+  static override flags = {
+    config: Flags.string({ char: 'c', description: 'path to gridnode.toml' }),
+    'server-url': Flags.string({ description: 'hub URL (default: the config’s server_url)' }),
+    token: Flags.string({ description: 'hub token (default: the config’s)' }),
+    'node-id': Flags.string({ description: 'node id (default: the config’s, else the hub assigns one)' }),
+    parallelism: Flags.integer({ description: 'instances of the task (default: the config’s, else CPU count)', min: 1 }),
+    runtime: Flags.option({ options: ['auto', 'docker', 'process'] as const, description: 'how instances run (default: auto)' })(),
+    'network-mode': Flags.string({ description: 'Docker network mode, e.g. host (reach loopback Redis)' }),
+    'allow-command': Flags.string({ description: 'program the process runtime may run (repeatable; * for any)', multiple: true }),
+    'container-memory': Flags.integer({ description: 'MB of memory per container', min: 6 }),
+    group: Flags.string({ description: 'label this node reports to the hub' }),
+    'heartbeat-interval': secondsFlag({ description: 'seconds between heartbeats (default: config, else 30)' }),
+    'task-poll-interval': secondsFlag({ description: 'seconds between task polls (default: config, else 10)' }),
+    'stop-timeout': secondsFlag({ description: 'seconds an instance gets between SIGTERM and SIGKILL' }),
+    'state-dir': Flags.string({ description: 'where process logs and pid records go' }),
+    'log-format': logFormatFlag(),
+  }
+
+  async run(): Promise<NodeExit> {
+    const { flags } = await this.parse(NodeStart)
+    const r = resolveNodeOptions({
+      config: flags.config,
+      serverUrl: flags['server-url'],
+      token: flags.token,
+      nodeId: flags['node-id'],
+      parallelism: flags.parallelism,
+      runtime: flags.runtime,
+      networkMode: flags['network-mode'],
+      allowCommands: flags['allow-command'],
+      containerMemory: flags['container-memory'],
+      group: flags.group,
+      heartbeatMs: flags['heartbeat-interval'],
+      pollMs: flags['task-poll-interval'],
+      stopTimeoutMs: flags['stop-timeout'],
+      stateDir: flags['state-dir'],
+    })
+    this.secrets.push(r.config.token)
+    const logger = createLogger({ format: flags['log-format'], component: 'node', secrets: [r.config.token] })
+    const runtime = await chooseRuntime(r)
+    const exit = await runNode({
+      serverUrl: r.config.server_url,
+      token: r.config.token,
+      nodeId: r.config.node_id,
+      parallelism: r.parallelism,
+      heartbeatMs: r.heartbeatMs,
+      pollMs: r.pollMs,
+      stopTimeoutMs: r.stopTimeoutMs,
+      runtime,
+      logger,
+      group: r.config.group,
+      stop: waitForShutdownSignal(),
+      onNewNodeId: (id) => {
+        if (r.configPath) {
+          saveNodeId(r.configPath, id)
+          logger.info(`saved node_id to ${r.configPath}`)
+        }
+      },
+    })
+    return exit
+  }
+}

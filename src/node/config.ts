@@ -1,0 +1,96 @@
+// Reads an upstream gridnode.toml (plus gridcore's additive keys) and saves a new node_id back into it.
+import { readFileSync, statSync } from 'node:fs'
+import { configError } from '../lib/errors.js'
+import { writeFileAtomic } from '../lib/fs.js'
+import { readToml } from '../lib/toml.js'
+
+export type RuntimeChoice = 'auto' | 'docker' | 'process'
+
+export interface NodeConfig {
+  server_url: string
+  token: string
+  node_id?: string
+  /** Instances of the current task (default: CPU count). */
+  parallelism?: number
+  heartbeat_interval: number
+  stop_timeout: number
+  container_memory: number
+  // gridcore additions (upstream nodes ignore them)
+  runtime: RuntimeChoice
+  network_mode?: string
+  /** Programs the process runtime may start: [] refuses all, ["*"] allows any. */
+  allowed_commands: string[]
+  group?: string
+  /** Seconds between polls of /gridnode/task (upstream: 10). */
+  task_poll_interval: number
+}
+
+const DEFAULTS = { heartbeat_interval: 30, stop_timeout: 30, container_memory: 1024, task_poll_interval: 10 }
+
+export function readNodeConfig(path: string): NodeConfig {
+  const t = readToml(path, 'node config')
+  const bad = (key: string, want: string) => configError(`node config ${path}: "${key}" must be ${want}`)
+  const str = (k: string, required = false): string | undefined => {
+    const v = t[k]
+    if (v === undefined) {
+      if (required) throw configError(`node config ${path} has no ${k}: add ${k} = "…"`)
+      return undefined
+    }
+    if (typeof v !== 'string' || !v) throw bad(k, 'a non-empty string')
+    return v
+  }
+  const num = (k: string, min: number): number | undefined => {
+    const v = t[k]
+    if (v === undefined) return undefined
+    const n = typeof v === 'bigint' ? Number(v) : v
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < min) throw bad(k, `a number of at least ${min}`)
+    return n
+  }
+  const runtime = (str('runtime') ?? 'auto') as RuntimeChoice
+  if (!['auto', 'docker', 'process'].includes(runtime)) throw bad('runtime', '"auto", "docker" or "process"')
+  const allowed = t.allowed_commands ?? []
+  if (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string')) throw bad('allowed_commands', 'a list of strings')
+  const parallelism = num('parallelism', 1)
+  return {
+    server_url: str('server_url', true)!,
+    token: str('token', true)!,
+    node_id: str('node_id'),
+    parallelism: parallelism === undefined ? undefined : Math.floor(parallelism),
+    heartbeat_interval: num('heartbeat_interval', 0.05) ?? DEFAULTS.heartbeat_interval,
+    stop_timeout: num('stop_timeout', 0) ?? DEFAULTS.stop_timeout,
+    container_memory: num('container_memory', 6) ?? DEFAULTS.container_memory,
+    runtime,
+    network_mode: str('network_mode'),
+    allowed_commands: allowed as string[],
+    group: str('group'),
+    task_poll_interval: num('task_poll_interval', 0.05) ?? DEFAULTS.task_poll_interval,
+  }
+}
+
+/**
+ * Writes node_id into the file, keeping every other line (comments too): replaces an existing node_id
+ * line, else a commented-out "# node_id = …" line, else inserts it before the first [table].
+ */
+export function saveNodeId(path: string, nodeId: string): void {
+  const text = readFileSync(path, 'utf8')
+  const line = `node_id = ${JSON.stringify(nodeId)}`
+  const lines = text.split('\n')
+  const firstTable = lines.findIndex((l) => /^\s*\[/.test(l))
+  const top = firstTable === -1 ? lines.length : firstTable
+  let idx = lines.slice(0, top).findIndex((l) => /^\s*node_id\s*=/.test(l))
+  if (idx === -1) idx = lines.slice(0, top).findIndex((l) => /^\s*#\s*node_id\s*=/.test(l))
+  if (idx !== -1) lines[idx] = line
+  else if (firstTable === -1) {
+    if (lines.at(-1) === '') lines.splice(lines.length - 1, 0, line)
+    else lines.push(line)
+  } else lines.splice(firstTable, 0, line, '')
+  writeFileAtomic(path, lines.join('\n'), { mode: fileMode(path) })
+}
+
+function fileMode(path: string): number {
+  try {
+    return statSync(path).mode & 0o777
+  } catch {
+    return 0o600
+  }
+}

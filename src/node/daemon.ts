@@ -1,0 +1,177 @@
+// The embedded GridNode: register (and again when the hub forgets us), heartbeat, poll the current task,
+// run it through a runtime, and stop gracefully on a hub stop request or SIGINT/SIGTERM.
+import { hostname } from 'node:os'
+import { HubClient } from '../client/hub-client.js'
+import { archOfThisMachine, platformForArch, type TaskConfig } from '../hub/protocol.js'
+import { GridcoreError } from '../lib/errors.js'
+import type { Logger } from '../lib/logger.js'
+import { queueKeys } from '../queue/keys.js'
+import { recoverExpired } from '../queue/ops.js'
+import { openRedis } from '../redis/client.js'
+import { Supervisor } from './instances.js'
+import type { Runtime } from './runtime.js'
+
+export interface NodeOptions {
+  serverUrl: string
+  token: string
+  nodeId?: string
+  parallelism: number
+  heartbeatMs: number
+  pollMs: number
+  stopTimeoutMs: number
+  runtime: Runtime
+  logger: Logger
+  group?: string
+  /** Called once with the id the hub gave a new node (to save it into gridnode.toml). */
+  onNewNodeId?: (id: string) => void
+  /** Resolves when the node should stop (signals). */
+  stop: Promise<unknown>
+  /** Give up registering at start after this long (undefined: keep trying). */
+  registerTimeoutMs?: number
+}
+
+export interface NodeExit {
+  node_id: string
+  reason: 'stop_requested' | 'signal'
+}
+
+const fingerprint = (t: TaskConfig | null) => (t ? JSON.stringify(t) : 'none')
+
+export async function runNode(o: NodeOptions): Promise<NodeExit> {
+  const client = new HubClient({ url: o.serverUrl, token: o.token, timeoutMs: 10_000 })
+  const arch = archOfThisMachine()
+  const platform = platformForArch(arch)
+  const log = o.logger
+  let stopping = false
+  let reason: NodeExit['reason'] = 'signal'
+  let wakeStop: () => void = () => {}
+  const stopped = new Promise<void>((resolve) => {
+    wakeStop = resolve
+  })
+  o.stop.then(() => {
+    stopping = true
+    wakeStop()
+  })
+
+  const register = async (id: string | undefined) =>
+    client.register({ node_id: id ?? null, hostname: hostname(), architecture: arch, cpu_count: o.parallelism, ...(o.group ? { group: o.group } : {}) })
+
+  // Register, retrying with backoff while the hub is unreachable; a rejected token is final.
+  let reg: Awaited<ReturnType<typeof register>> | undefined
+  const started = Date.now()
+  for (let attempt = 1; !reg; attempt++) {
+    try {
+      reg = await register(o.nodeId)
+    } catch (err) {
+      const e = err as GridcoreError
+      if (e.code !== 'HUB_UNREACHABLE' || stopping) throw err
+      if (o.registerTimeoutMs !== undefined && Date.now() - started > o.registerTimeoutMs) throw err
+      const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))
+      log.warn(`${e.message}; retrying in ${Math.round(wait / 100) / 10}s (attempt ${attempt})`)
+      await Promise.race([sleep(wait), stopped])
+      if (stopping) throw new GridcoreError('INTERRUPTED', 'stopped before the node could register')
+    }
+  }
+  const nodeId = reg.node_id
+  if (!o.nodeId) o.onNewNodeId?.(nodeId)
+  log.info(`registered with ${client.url} as node ${nodeId}`, { node: nodeId, platform, parallelism: o.parallelism, runtime: o.runtime.name })
+
+  const cleaned = await o.runtime.cleanupLeftovers(nodeId)
+  if (cleaned) log.info(`removed ${cleaned} leftover instance(s) of an earlier run`, { node: nodeId })
+
+  let beat: Promise<void> = Promise.resolve()
+  const heartbeat = () => {
+    beat = beat.then(async () => {
+      if (stopping) return
+      const { status } = supervisor.status()
+      try {
+        const r = await client.heartbeat({ node_id: nodeId, status, active_containers: supervisor.active })
+        if (r.reregister) {
+          log.warn('the hub does not know this node (it restarted or dropped it); registering again', { node: nodeId })
+          await register(nodeId)
+          await client.heartbeat({ node_id: nodeId, status: supervisor.status().status, active_containers: supervisor.active })
+        }
+        if (r.stop_requested && !stopping) {
+          log.info('the hub asked this node to stop', { node: nodeId })
+          reason = 'stop_requested'
+          stopping = true
+          wakeStop()
+        }
+        if (hubDown) log.info('the hub answers again', { node: nodeId })
+        hubDown = false
+      } catch (err) {
+        if (!hubDown) log.warn(`heartbeat failed: ${(err as Error).message}`, { node: nodeId })
+        hubDown = true
+      }
+    })
+    return beat
+  }
+  let hubDown = false
+  let lastStatus = ''
+  const supervisor = new Supervisor({
+    runtime: o.runtime,
+    nodeId,
+    parallelism: o.parallelism,
+    stopTimeoutMs: o.stopTimeoutMs,
+    logger: log,
+    beforeStart: (task) => recoverOwn(task, nodeId, log),
+    onChange: () => {
+      const s = supervisor.status()
+      const key = `${s.status}/${supervisor.active}`
+      if (key !== lastStatus) {
+        lastStatus = key
+        void heartbeat()
+      }
+    },
+  })
+
+  let current = fingerprint(reg.current_task)
+  let switching = supervisor.setTask(reg.current_task)
+  const hbTimer = setInterval(() => void heartbeat(), o.heartbeatMs)
+  let polling = false
+  const pollTimer = setInterval(async () => {
+    if (stopping || polling) return
+    polling = true
+    try {
+      const task = await client.currentTask(platform)
+      const fp = fingerprint(task)
+      if (fp === current) return
+      log.info(`task changed: ${supervisor.currentTask?.task_name ?? 'none'} -> ${task?.task_name ?? 'none'}`, { node: nodeId })
+      current = fp
+      switching = switching.then(() => supervisor.setTask(task))
+    } catch (err) {
+      if (!hubDown) log.warn(`could not poll the current task: ${(err as Error).message}`, { node: nodeId })
+    } finally {
+      polling = false
+    }
+  }, o.pollMs)
+  void heartbeat()
+
+  await stopped
+  clearInterval(hbTimer)
+  clearInterval(pollTimer)
+  log.info('stopping: instances get SIGTERM, then SIGKILL after stop_timeout', { node: nodeId })
+  await switching.catch(() => {})
+  await supervisor.stopAll()
+  await beat
+  await client.heartbeat({ node_id: nodeId, status: 'Idle', active_containers: 0 }).catch(() => {})
+  log.info('stopped', { node: nodeId })
+  return { node_id: nodeId, reason }
+}
+
+/** Moves items this node's earlier instances left in their processing lists back to the input queue. */
+async function recoverOwn(task: TaskConfig, nodeId: string, log: Logger): Promise<void> {
+  if (!task.input_redis || !task.input_queue) return
+  const redis = await openRedis(task.input_redis)
+  try {
+    const keys = queueKeys(task.input_queue, task.output_queue ?? `${task.input_queue}:output`)
+    const r = await recoverExpired(redis, keys, { force: true, only: (c) => c.startsWith(`${nodeId}:`) })
+    if (r.recovered + r.dead) {
+      log.info(`recovered ${r.recovered} unfinished item(s) of this node's earlier instances (${r.dead} to the dead list)`, { task: task.task_name })
+    }
+  } finally {
+    redis.disconnect()
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -1,0 +1,99 @@
+// The Docker runtime (dockerode): one container per instance, named and limited like upstream GridNode.
+import type Docker from 'dockerode'
+import { connectDocker, dockerError, hasImage, pullImage } from '../docker/engine.js'
+import type { TaskConfig } from '../hub/protocol.js'
+import type { Exit, InstanceSpec, RunningInstance, Runtime } from './runtime.js'
+
+export interface DockerRuntimeOptions {
+  memoryMb: number
+  networkMode?: string
+}
+
+const LABEL = 'io.gridcore.node'
+
+/** Upstream container name: idm-<task>-<node_id>-<instance>, made safe for Docker. */
+export function containerName(task: string, nodeId: string, instance: number): string {
+  return `idm-${task}-${nodeId}-${instance}`.replace(/[^a-zA-Z0-9_.-]/g, '-')
+}
+
+export class DockerRuntime implements Runtime {
+  readonly name = 'docker' as const
+  private docker?: Docker
+  private readonly pulls = new Map<string, Promise<void>>()
+
+  constructor(private readonly opts: DockerRuntimeOptions) {}
+
+  cannotRun(task: TaskConfig): string | null {
+    if (!task.image) {
+      return `task "${task.task_name}" has no image for this node's platform and this node runs containers: register it with --image, or run a process-runtime node for its --command`
+    }
+    return null
+  }
+
+  private async engine(): Promise<Docker> {
+    this.docker ??= await connectDocker()
+    return this.docker
+  }
+
+  async start(spec: InstanceSpec): Promise<RunningInstance> {
+    const docker = await this.engine()
+    const image = spec.task.image
+    if (!(await hasImage(docker, image))) {
+      let pull = this.pulls.get(image)
+      if (!pull) {
+        pull = pullImage(docker, image)
+        this.pulls.set(image, pull)
+        pull.catch(() => this.pulls.delete(image))
+      }
+      await pull
+    }
+    const name = containerName(spec.task.task_name, spec.nodeId, spec.instance)
+    await docker.getContainer(name).remove({ force: true }).catch(() => {})
+    let container: Docker.Container
+    try {
+      container = await docker.createContainer({
+        name,
+        Image: image,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: { [LABEL]: spec.nodeId, 'io.gridcore.task': spec.task.task_name },
+        HostConfig: {
+          NanoCpus: 1_000_000_000,
+          Memory: this.opts.memoryMb * 1024 * 1024,
+          NetworkMode: this.opts.networkMode,
+        },
+      })
+      await container.start()
+    } catch (err) {
+      throw (err as { statusCode?: number }).statusCode ? new Error(`container ${name}: ${(err as Error).message.split('\n')[0]}`) : dockerError(err as NodeJS.ErrnoException)
+    }
+    const exited: Promise<Exit> = container
+      .wait()
+      .then((r: { StatusCode?: number }) => ({ code: r.StatusCode ?? null, signal: null }))
+      .catch(() => ({ code: null, signal: null }))
+      .then(async (exit) => {
+        await container.remove({ force: true }).catch(() => {})
+        return exit
+      })
+    return {
+      exited,
+      stop: async (timeoutMs) => {
+        await container.stop({ t: Math.ceil(timeoutMs / 1000) }).catch(() => {})
+        await exited
+      },
+    }
+  }
+
+  async cleanupLeftovers(nodeId: string): Promise<number> {
+    let docker: Docker
+    try {
+      docker = await this.engine()
+    } catch {
+      return 0
+    }
+    const leftovers = await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${nodeId}`] } })
+    const byName = await docker.listContainers({ all: true, filters: { name: [`-${nodeId}-`] } })
+    const ids = new Set([...leftovers, ...byName].filter((c) => c.Names.some((n) => n.startsWith('/idm-'))).map((c) => c.Id))
+    for (const id of ids) await docker.getContainer(id).remove({ force: true }).catch(() => {})
+    return ids.size
+  }
+}

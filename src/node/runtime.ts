@@ -1,0 +1,41 @@
+// What a node runtime is: it can tell whether it runs a task, start one instance of it, and clean up.
+import type { TaskConfig } from '../hub/protocol.js'
+
+export interface InstanceSpec {
+  task: TaskConfig
+  nodeId: string
+  instance: number
+  /** The upstream env vars: TASK_NAME, NODE_ID, INSTANCE_ID, INPUT/OUTPUT_REDIS_URL, INPUT/OUTPUT_QUEUE. */
+  env: Record<string, string>
+}
+
+export interface Exit {
+  code: number | null
+  signal: string | null
+}
+
+export interface RunningInstance {
+  /** Resolves once the instance has exited (for any reason). */
+  exited: Promise<Exit>
+  /** SIGTERM, wait up to timeoutMs, SIGKILL; resolves once it is gone and cleaned up. */
+  stop(timeoutMs: number): Promise<void>
+}
+
+export interface Runtime {
+  readonly name: 'docker' | 'process'
+  /** Why this node cannot run the task, or null when it can. */
+  cannotRun(task: TaskConfig): string | null
+  start(spec: InstanceSpec): Promise<RunningInstance>
+  /** Removes what an earlier crash of this node left behind (containers). */
+  cleanupLeftovers(nodeId: string): Promise<number>
+}
+
+/** The env vars upstream GridNode gives every container, exactly. */
+export function instanceEnv(task: TaskConfig, nodeId: string, instance: number): Record<string, string> {
+  const env: Record<string, string> = { TASK_NAME: task.task_name, NODE_ID: nodeId, INSTANCE_ID: String(instance) }
+  if (task.input_redis) env.INPUT_REDIS_URL = task.input_redis
+  if (task.output_redis) env.OUTPUT_REDIS_URL = task.output_redis
+  if (task.input_queue) env.INPUT_QUEUE = task.input_queue
+  if (task.output_queue) env.OUTPUT_QUEUE = task.output_queue
+  return env
+}
