@@ -49,7 +49,8 @@ export function readNodeConfig(path: string): NodeConfig {
   const runtime = (str('runtime') ?? 'auto') as RuntimeChoice
   if (!['auto', 'docker', 'process'].includes(runtime)) throw bad('runtime', '"auto", "docker" or "process"')
   const allowed = t.allowed_commands ?? []
-  if (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string')) throw bad('allowed_commands', 'a list of strings')
+  if (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string'))
+    throw bad('allowed_commands', 'a list of strings')
   const parallelism = num('parallelism', 1)
   return {
     server_url: str('server_url', true)!,

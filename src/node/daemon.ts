@@ -54,7 +54,13 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
   })
 
   const register = async (id: string | undefined) =>
-    client.register({ node_id: id ?? null, hostname: hostname(), architecture: arch, cpu_count: o.parallelism, ...(o.group ? { group: o.group } : {}) })
+    client.register({
+      node_id: id ?? null,
+      hostname: hostname(),
+      architecture: arch,
+      cpu_count: o.parallelism,
+      ...(o.group ? { group: o.group } : {}),
+    })
 
   // Register, retrying with backoff while the hub is unreachable; a rejected token is final.
   let reg: Awaited<ReturnType<typeof register>> | undefined
@@ -74,7 +80,12 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
   }
   const nodeId = reg.node_id
   if (!o.nodeId) o.onNewNodeId?.(nodeId)
-  log.info(`registered with ${client.url} as node ${nodeId}`, { node: nodeId, platform, parallelism: o.parallelism, runtime: o.runtime.name })
+  log.info(`registered with ${client.url} as node ${nodeId}`, {
+    node: nodeId,
+    platform,
+    parallelism: o.parallelism,
+    runtime: o.runtime.name,
+  })
 
   const cleaned = await o.runtime.cleanupLeftovers(nodeId)
   if (cleaned) log.info(`removed ${cleaned} leftover instance(s) of an earlier run`, { node: nodeId })
@@ -87,9 +98,15 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
       try {
         const r = await client.heartbeat({ node_id: nodeId, status, active_containers: supervisor.active })
         if (r.reregister) {
-          log.warn('the hub does not know this node (it restarted or dropped it); registering again', { node: nodeId })
+          log.warn('the hub does not know this node (it restarted or dropped it); registering again', {
+            node: nodeId,
+          })
           await register(nodeId)
-          await client.heartbeat({ node_id: nodeId, status: supervisor.status().status, active_containers: supervisor.active })
+          await client.heartbeat({
+            node_id: nodeId,
+            status: supervisor.status().status,
+            active_containers: supervisor.active,
+          })
         }
         if (r.stop_requested && !stopping) {
           log.info('the hub asked this node to stop', { node: nodeId })
@@ -136,7 +153,10 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
       const task = await client.currentTask(platform)
       const fp = fingerprint(task)
       if (fp === current) return
-      log.info(`task changed: ${supervisor.currentTask?.task_name ?? 'none'} -> ${task?.task_name ?? 'none'}`, { node: nodeId })
+      log.info(
+        `task changed: ${supervisor.currentTask?.task_name ?? 'none'} -> ${task?.task_name ?? 'none'}`,
+        { node: nodeId },
+      )
       current = fp
       switching = switching.then(() => supervisor.setTask(task))
     } catch (err) {
@@ -167,7 +187,10 @@ async function recoverOwn(task: TaskConfig, nodeId: string, log: Logger): Promis
     const keys = queueKeys(task.input_queue, task.output_queue ?? `${task.input_queue}:output`)
     const r = await recoverExpired(redis, keys, { force: true, only: (c) => c.startsWith(`${nodeId}:`) })
     if (r.recovered + r.dead) {
-      log.info(`recovered ${r.recovered} unfinished item(s) of this node's earlier instances (${r.dead} to the dead list)`, { task: task.task_name })
+      log.info(
+        `recovered ${r.recovered} unfinished item(s) of this node's earlier instances (${r.dead} to the dead list)`,
+        { task: task.task_name },
+      )
     }
   } finally {
     redis.disconnect()

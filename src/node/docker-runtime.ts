@@ -48,7 +48,10 @@ export class DockerRuntime implements Runtime {
       await pull
     }
     const name = containerName(spec.task.task_name, spec.nodeId, spec.instance)
-    await docker.getContainer(name).remove({ force: true }).catch(() => {})
+    await docker
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => {})
     let container: Docker.Container
     try {
       container = await docker.createContainer({
@@ -64,7 +67,9 @@ export class DockerRuntime implements Runtime {
       })
       await container.start()
     } catch (err) {
-      throw (err as { statusCode?: number }).statusCode ? new Error(`container ${name}: ${(err as Error).message.split('\n')[0]}`) : dockerError(err as NodeJS.ErrnoException)
+      throw (err as { statusCode?: number }).statusCode
+        ? new Error(`container ${name}: ${(err as Error).message.split('\n')[0]}`)
+        : dockerError(err as NodeJS.ErrnoException)
     }
     const exited: Promise<Exit> = container
       .wait()
@@ -92,8 +97,14 @@ export class DockerRuntime implements Runtime {
     }
     const leftovers = await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${nodeId}`] } })
     const byName = await docker.listContainers({ all: true, filters: { name: [`-${nodeId}-`] } })
-    const ids = new Set([...leftovers, ...byName].filter((c) => c.Names.some((n) => n.startsWith('/idm-'))).map((c) => c.Id))
-    for (const id of ids) await docker.getContainer(id).remove({ force: true }).catch(() => {})
+    const ids = new Set(
+      [...leftovers, ...byName].filter((c) => c.Names.some((n) => n.startsWith('/idm-'))).map((c) => c.Id),
+    )
+    for (const id of ids)
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => {})
     return ids.size
   }
 }

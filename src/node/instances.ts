@@ -63,11 +63,18 @@ export class Supervisor {
       this.o.onChange?.()
       return
     }
-    await this.o.beforeStart?.(task).catch((err: Error) =>
-      this.o.logger.warn(`could not recover this node's unfinished items: ${err.message}`, { task: task.task_name }),
-    )
+    await this.o
+      .beforeStart?.(task)
+      .catch((err: Error) =>
+        this.o.logger.warn(`could not recover this node's unfinished items: ${err.message}`, {
+          task: task.task_name,
+        }),
+      )
     if (gen !== this.generation) return
-    this.o.logger.info(`starting ${this.o.parallelism} instance(s) of task '${task.task_name}'`, { task: task.task_name, runtime: this.o.runtime.name })
+    this.o.logger.info(`starting ${this.o.parallelism} instance(s) of task '${task.task_name}'`, {
+      task: task.task_name,
+      runtime: this.o.runtime.name,
+    })
     for (let i = 0; i < this.o.parallelism; i++) this.slots.push(this.runSlot(i, gen, task))
     this.o.onChange?.()
   }
@@ -96,11 +103,20 @@ export class Supervisor {
     while (gen === this.generation) {
       let inst: RunningInstance
       try {
-        inst = await this.o.runtime.start({ task, nodeId: this.o.nodeId, instance: i, env: instanceEnv(task, this.o.nodeId, i) })
+        inst = await this.o.runtime.start({
+          task,
+          nodeId: this.o.nodeId,
+          instance: i,
+          env: instanceEnv(task, this.o.nodeId, i),
+        })
       } catch (err) {
         failures++
         const msg = (err as Error).message
-        if (this.errors.get(i) !== msg) log.error(`instance ${i} of '${task.task_name}' could not start: ${msg}`, { task: task.task_name, instance: i })
+        if (this.errors.get(i) !== msg)
+          log.error(`instance ${i} of '${task.task_name}' could not start: ${msg}`, {
+            task: task.task_name,
+            instance: i,
+          })
         this.errors.set(i, msg)
         this.o.onChange?.()
         await this.pause(backoff(failures, maxBackoff), gen)
@@ -115,7 +131,10 @@ export class Supervisor {
       const startedAt = Date.now()
       const healthy = setTimeout(() => {
         if (this.errors.delete(i)) {
-          log.info(`instance ${i} of '${task.task_name}' is healthy again`, { task: task.task_name, instance: i })
+          log.info(`instance ${i} of '${task.task_name}' is healthy again`, {
+            task: task.task_name,
+            instance: i,
+          })
           this.o.onChange?.()
         }
         failures = 0
@@ -128,12 +147,21 @@ export class Supervisor {
       const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`
       if (exit.code === 0) {
         this.errors.delete(i)
-        log.info(`instance ${i} of '${task.task_name}' exited with code 0`, { task: task.task_name, instance: i, code: 0 })
+        log.info(`instance ${i} of '${task.task_name}' exited with code 0`, {
+          task: task.task_name,
+          instance: i,
+          code: 0,
+        })
         failures = lived >= healthyAfter ? 1 : failures + 1
       } else {
         failures++
         this.errors.set(i, `instance ${i} exited with ${how}`)
-        log.warn(`instance ${i} of '${task.task_name}' exited with ${how}`, { task: task.task_name, instance: i, code: exit.code, signal: exit.signal })
+        log.warn(`instance ${i} of '${task.task_name}' exited with ${how}`, {
+          task: task.task_name,
+          instance: i,
+          code: exit.code,
+          signal: exit.signal,
+        })
       }
       this.o.onChange?.()
       await this.pause(backoff(failures, maxBackoff), gen)

@@ -20,7 +20,8 @@ export class CappedLog {
   write(chunk: Buffer | string): void {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     if (this.size + buf.length > this.cap) this.shrink(buf.length)
-    const data = buf.length > this.cap - MARK.length ? buf.subarray(buf.length - (this.cap - MARK.length)) : buf
+    const data =
+      buf.length > this.cap - MARK.length ? buf.subarray(buf.length - (this.cap - MARK.length)) : buf
     writeSync(this.fd, data)
     this.size += data.length
   }

@@ -43,7 +43,9 @@ export function resolveNodeOptions(f: NodeFlagInput, env = process.env): Resolve
   const server_url = f.serverUrl ?? base.server_url
   const token = f.token ?? base.token
   if (!server_url || !token) {
-    throw configError('the node needs a hub: pass --config gridnode.toml (server_url, token) or --server-url and --token')
+    throw configError(
+      'the node needs a hub: pass --config gridnode.toml (server_url, token) or --server-url and --token',
+    )
   }
   const config: NodeConfig = {
     server_url,
@@ -72,8 +74,10 @@ export function resolveNodeOptions(f: NodeFlagInput, env = process.env): Resolve
 
 /** auto: Docker when an engine answers, else local processes. */
 export async function chooseRuntime(r: ResolvedNode): Promise<Runtime> {
-  const docker = () => new DockerRuntime({ memoryMb: r.config.container_memory, networkMode: r.config.network_mode })
-  const processes = () => new ProcessRuntime({ allowedCommands: r.config.allowed_commands, stateDir: r.stateDir })
+  const docker = () =>
+    new DockerRuntime({ memoryMb: r.config.container_memory, networkMode: r.config.network_mode })
+  const processes = () =>
+    new ProcessRuntime({ allowedCommands: r.config.allowed_commands, stateDir: r.stateDir })
   if (r.config.runtime === 'docker') return docker()
   if (r.config.runtime === 'process') return processes()
   try {

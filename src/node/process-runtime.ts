@@ -1,5 +1,5 @@
 // The process runtime (execa): runs a task's `command` as local processes, for machines without Docker.
-import { mkdirSync, readFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { splitArgv } from '../cluster/tasks.js'
 import type { TaskConfig } from '../hub/protocol.js'
@@ -48,8 +48,13 @@ export class ProcessRuntime implements Runtime {
     const { execa } = await import('execa')
     const reason = this.cannotRun(spec.task)
     if (reason) throw new Error(reason)
-    const argv = spec.task.shell && typeof spec.task.command === 'string' ? ['/bin/sh', '-c', spec.task.command] : this.argv(spec.task)
-    const log = new CappedLog(join(this.opts.stateDir, 'logs', `${safe(spec.task.task_name)}-${spec.instance}.log`))
+    const argv =
+      spec.task.shell && typeof spec.task.command === 'string'
+        ? ['/bin/sh', '-c', spec.task.command]
+        : this.argv(spec.task)
+    const log = new CappedLog(
+      join(this.opts.stateDir, 'logs', `${safe(spec.task.task_name)}-${spec.instance}.log`),
+    )
     log.write(`[gridcore ${new Date().toISOString()}] start: ${argv.join(' ')}\n`)
     const cwd = spec.task.cwd && existsSync(spec.task.cwd) ? spec.task.cwd : undefined
     const child = execa(argv[0]!, argv.slice(1), {

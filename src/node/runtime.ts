@@ -32,7 +32,11 @@ export interface Runtime {
 
 /** The env vars upstream GridNode gives every container, exactly. */
 export function instanceEnv(task: TaskConfig, nodeId: string, instance: number): Record<string, string> {
-  const env: Record<string, string> = { TASK_NAME: task.task_name, NODE_ID: nodeId, INSTANCE_ID: String(instance) }
+  const env: Record<string, string> = {
+    TASK_NAME: task.task_name,
+    NODE_ID: nodeId,
+    INSTANCE_ID: String(instance),
+  }
   if (task.input_redis) env.INPUT_REDIS_URL = task.input_redis
   if (task.output_redis) env.OUTPUT_REDIS_URL = task.output_redis
   if (task.input_queue) env.INPUT_QUEUE = task.input_queue

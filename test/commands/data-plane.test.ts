@@ -132,17 +132,28 @@ describe('gridcore watch', () => {
   it('reports a node in Error once, with the fix, and names it when the queue stalls', async () => {
     const n = names()
     await gc(['push', '--range', '1..5', '--queue', n.input])
-    const reg = await hub.call('POST', '/gridnode/register', { body: { hostname: 'bad', architecture: 'x86_64', cpu_count: 1 } })
+    const reg = await hub.call('POST', '/gridnode/register', {
+      body: { hostname: 'bad', architecture: 'x86_64', cpu_count: 1 },
+    })
     const id = reg.json.node_id
-    await hub.call('POST', '/gridnode/heartbeat', { body: { node_id: id, status: 'Error', active_containers: 0 } })
+    await hub.call('POST', '/gridnode/heartbeat', {
+      body: { node_id: id, status: 'Error', active_containers: 0 },
+    })
     const w = await gc(['watch', '--queue', n.input, '--interval', '0.1', '--stall-timeout', '0.5'])
     expect(w.code).toBe(8)
-    const events = w.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const events = w.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     const warnings = events.filter((e) => e.type === 'warning')
-    expect(warnings).toEqual([{ type: 'warning', node: id, message: expect.stringContaining('gridcore task finish') }])
+    expect(warnings).toEqual([
+      { type: 'warning', node: id, message: expect.stringContaining('gridcore task finish') },
+    ])
     expect(events.find((e) => e.type === 'progress').nodes_error).toContain(id)
     expect(w.stderr).toMatch(new RegExp(`node\\(s\\) ${id} report Error`))
-    await hub.call('POST', '/gridnode/heartbeat', { body: { node_id: id, status: 'Idle', active_containers: 0 } })
+    await hub.call('POST', '/gridnode/heartbeat', {
+      body: { node_id: id, status: 'Idle', active_containers: 0 },
+    })
   })
 
   it('exits 9 when --timeout passes while work goes on', async () => {

@@ -10,7 +10,8 @@ import { chooseRuntime, resolveNodeOptions } from '../../node/options.js'
 
 export default class NodeStart extends GridcoreCommand<NodeExit> {
   static override summary = 'Run the embedded GridNode: keep N instances of the hub’s current task running.'
-  static override description = `Reads an upstream gridnode.toml (server_url, token, node_id, parallelism, heartbeat_interval,
+  static override description =
+    `Reads an upstream gridnode.toml (server_url, token, node_id, parallelism, heartbeat_interval,
 stop_timeout, container_memory) plus gridcore's keys: runtime = "auto" | "docker" | "process", network_mode,
 allowed_commands (process runtime: [] refuses all, ["*"] allows any), group, task_poll_interval. Flags override.
 A new node's id is saved back into the file. Stops gracefully on a hub stop request or SIGINT/SIGTERM (exit 0).`
@@ -23,14 +24,27 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     'server-url': Flags.string({ description: 'hub URL (default: the config’s server_url)' }),
     token: Flags.string({ description: 'hub token (default: the config’s)' }),
     'node-id': Flags.string({ description: 'node id (default: the config’s, else the hub assigns one)' }),
-    parallelism: Flags.integer({ description: 'instances of the task (default: the config’s, else CPU count)', min: 1 }),
-    runtime: Flags.option({ options: ['auto', 'docker', 'process'] as const, description: 'how instances run (default: auto)' })(),
+    parallelism: Flags.integer({
+      description: 'instances of the task (default: the config’s, else CPU count)',
+      min: 1,
+    }),
+    runtime: Flags.option({
+      options: ['auto', 'docker', 'process'] as const,
+      description: 'how instances run (default: auto)',
+    })(),
     'network-mode': Flags.string({ description: 'Docker network mode, e.g. host (reach loopback Redis)' }),
-    'allow-command': Flags.string({ description: 'program the process runtime may run (repeatable; * for any)', multiple: true }),
+    'allow-command': Flags.string({
+      description: 'program the process runtime may run (repeatable; * for any)',
+      multiple: true,
+    }),
     'container-memory': Flags.integer({ description: 'MB of memory per container', min: 6 }),
     group: Flags.string({ description: 'label this node reports to the hub' }),
-    'heartbeat-interval': secondsFlag({ description: 'seconds between heartbeats (default: config, else 30)' }),
-    'task-poll-interval': secondsFlag({ description: 'seconds between task polls (default: config, else 10)' }),
+    'heartbeat-interval': secondsFlag({
+      description: 'seconds between heartbeats (default: config, else 30)',
+    }),
+    'task-poll-interval': secondsFlag({
+      description: 'seconds between task polls (default: config, else 10)',
+    }),
     'stop-timeout': secondsFlag({ description: 'seconds an instance gets between SIGTERM and SIGKILL' }),
     'state-dir': Flags.string({ description: 'where process logs and pid records go' }),
     'log-format': logFormatFlag(),

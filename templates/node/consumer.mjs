@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// gridcore reliable consumer (Node.js, no dependencies). Edit process() in task.mjs, not this file.
+// Speaks gridcore's reliable queue protocol (lua/): batched take under a lease, lease renewal, fenced
+// commit of results and failures, and on SIGTERM: finish the item in hand, commit, hand the rest back,
+// exit 0. Configured by the env vars GridNode sets (INPUT_REDIS_URL, OUTPUT_REDIS_URL, INPUT_QUEUE,
+// OUTPUT_QUEUE, NODE_ID, INSTANCE_ID). Tuning: GRIDCORE_BATCH (100), GRIDCORE_LEASE_MS (30000),
+// GRIDCORE_MAX_ATTEMPTS (3), GRIDCORE_IDLE_EXIT_S (unset: run until stopped).
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { RespClient } from './resp.mjs'
+import { process as processItem } from './task.mjs'
+
+const env = process.env
+const failFast = (error) => {
+  process.stderr.write(`${JSON.stringify({ error })}\n`)
+  process.exit(1)
+}
+const INPUT_URL = env.INPUT_REDIS_URL || failFast('INPUT_REDIS_URL not set')
+const OUTPUT_URL = env.OUTPUT_REDIS_URL || INPUT_URL
+const IN = env.INPUT_QUEUE || failFast('INPUT_QUEUE not set')
+const OUT = env.OUTPUT_QUEUE || `${IN}:output`
+const CONSUMER = `${env.NODE_ID || 'local'}:${env.INSTANCE_ID || '0'}`
+const BATCH = Number(env.GRIDCORE_BATCH || 100)
+const LEASE_MS = Number(env.GRIDCORE_LEASE_MS || 30000)
+const MAX_ATTEMPTS = Number(env.GRIDCORE_MAX_ATTEMPTS || 3)
+const IDLE_EXIT_MS = env.GRIDCORE_IDLE_EXIT_S ? Number(env.GRIDCORE_IDLE_EXIT_S) * 1000 : undefined
+
+// Key names of the protocol (the same as gridcore's src/queue/keys.ts).
+const K = {
+  processing: `${IN}:processing:${CONSUMER}`,
+  lease: `${IN}:lease:${CONSUMER}`,
+  consumers: `${IN}:consumers`,
+  attempts: `${IN}:attempts`,
+  dead: `${IN}:dead`,
+  failed: `${IN}:failed`,
+  stats: `${IN}:stats`,
+}
+const lua = Object.fromEntries(
+  ['take', 'renew', 'commit', 'recover'].map((n) => [
+    n,
+    readFileSync(new URL(`./lua/${n}.lua`, import.meta.url), 'utf8'),
+  ]),
+)
+
+let input
+let output
+try {
+  input = await RespClient.connect(INPUT_URL)
+  output = OUTPUT_URL === INPUT_URL ? input : await RespClient.connect(OUTPUT_URL)
+} catch (err) {
+  failFast(`Redis connection failed: ${err.code ?? err.message.split(' ')[0]}`)
+}
+
+let stopping = false
+process.on('SIGTERM', () => {
+  stopping = true
+})
+process.on('SIGINT', () => {
+  stopping = true
+})
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+let idleSince = Date.now()
+let pause = 10
+while (!stopping) {
+  const token = randomBytes(12).toString('hex')
+  const items = await input.script(
+    lua.take,
+    [IN, K.processing, K.lease, K.consumers, K.attempts, K.dead, K.stats],
+    [BATCH, LEASE_MS, token, CONSUMER, MAX_ATTEMPTS, Date.now()],
+  )
+  if (!items.length) {
+    if (IDLE_EXIT_MS !== undefined && Date.now() - idleSince >= IDLE_EXIT_MS) break
+    await sleep(pause)
+    pause = Math.min(pause * 2, 500)
+    continue
+  }
+  idleSince = Date.now()
+  pause = 10
+  const outcomes = []
+  let renewed = Date.now()
+  let lost = false
+  for (const item of items) {
+    if (stopping) break
+    try {
+      outcomes.push('r', String(await processItem(item)))
+    } catch (err) {
+      outcomes.push('f', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+    }
+    if (Date.now() - renewed > LEASE_MS / 3) {
+      renewed = Date.now()
+      if (!(await input.script(lua.renew, [K.lease], [token, LEASE_MS]))) {
+        lost = true
+        break
+      }
+    }
+  }
+  const settled = outcomes.length / 2
+  if (settled) {
+    const remote = output !== input
+    if (remote) {
+      const results = outcomes.filter((_, i) => i % 2 === 1 && outcomes[i - 1] === 'r')
+      if (!(await input.script(lua.renew, [K.lease], [token, LEASE_MS]))) lost = true
+      else if (results.length) await output.call('LPUSH', OUT, ...results)
+    }
+    if (!lost) {
+      const res = await input.script(
+        lua.commit,
+        [K.processing, K.lease, OUT, K.stats, K.failed, K.attempts],
+        [token, CONSUMER, Date.now(), remote ? 0 : 1, ...outcomes],
+      )
+      lost = res === -1
+    }
+    if (lost) {
+      process.stderr.write(`${JSON.stringify({ warning: 'lease lost: commit refused', items: settled })}\n`)
+      continue
+    }
+  }
+  if (settled < items.length) {
+    await input.script(
+      lua.recover,
+      [K.processing, K.lease, IN, K.dead, K.attempts, K.stats, K.consumers],
+      [CONSUMER, MAX_ATTEMPTS, 1, Date.now(), 0],
+    )
+  }
+}
+input.close()
+if (output !== input) output.close()
