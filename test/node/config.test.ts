@@ -1,0 +1,75 @@
+// gridnode.toml: upstream keys plus gridcore's, validation, and node_id saved without losing the user's lines.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { readNodeConfig, saveNodeId } from '../../src/node/config.js'
+import { CappedLog } from '../../src/node/log-file.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const dir = tempDir()
+const file = (name: string, text: string) => {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
+describe('readNodeConfig', () => {
+  it('reads upstream keys with upstream defaults and gridcore additions', () => {
+    const p = file('a.toml', 'server_url = "http://h:8080"\ntoken = "t"\nparallelism = 3\nruntime = "process"\nallowed_commands = ["python3"]\n')
+    expect(readNodeConfig(p)).toEqual({
+      server_url: 'http://h:8080',
+      token: 't',
+      node_id: undefined,
+      parallelism: 3,
+      heartbeat_interval: 30,
+      stop_timeout: 30,
+      container_memory: 1024,
+      runtime: 'process',
+      network_mode: undefined,
+      allowed_commands: ['python3'],
+      group: undefined,
+      task_poll_interval: 10,
+    })
+  })
+  it.each([
+    ['token = "t"\n', /has no server_url/],
+    ['server_url = "x"\ntoken = "t"\nruntime = "vm"\n', /"runtime" must be "auto", "docker" or "process"/],
+    ['server_url = "x"\ntoken = "t"\nparallelism = 0\n', /"parallelism" must be a number of at least 1/],
+    ['server_url = "x"\ntoken = "t"\nallowed_commands = "python3"\n', /"allowed_commands" must be a list of strings/],
+    ['server_url = "x\n', /is not valid TOML/],
+  ])('rejects %j', (text, err) => {
+    expect(() => readNodeConfig(file('bad.toml', text))).toThrow(err)
+  })
+})
+
+describe('saveNodeId', () => {
+  it('replaces the commented-out node_id line and keeps every other line', () => {
+    const text = '# my node\nserver_url = "http://h:8080"\ntoken = "t"\n\n# node_id = ""\nparallelism = 2 # two\n'
+    const p = file('b.toml', text)
+    saveNodeId(p, 'abc')
+    expect(readFileSync(p, 'utf8')).toBe(text.replace('# node_id = ""', 'node_id = "abc"'))
+    expect(readNodeConfig(p).node_id).toBe('abc')
+  })
+  it('inserts before the first table, or appends', () => {
+    const p = file('c.toml', 'server_url = "x"\ntoken = "t"\n\n[extra]\nk = 1\n')
+    saveNodeId(p, 'n1')
+    expect(readFileSync(p, 'utf8')).toBe('server_url = "x"\ntoken = "t"\n\nnode_id = "n1"\n\n[extra]\nk = 1\n')
+    const q = file('d.toml', 'server_url = "x"\ntoken = "t"\n')
+    saveNodeId(q, 'n2')
+    expect(readFileSync(q, 'utf8')).toBe('server_url = "x"\ntoken = "t"\nnode_id = "n2"\n')
+  })
+})
+
+describe('CappedLog', () => {
+  it('never grows past its cap and marks the truncation, keeping the newest output', () => {
+    const p = join(dir, 'x.log')
+    const log = new CappedLog(p, 10_000)
+    for (let i = 0; i < 500; i++) log.write(`line ${i} ${'x'.repeat(50)}\n`)
+    log.close()
+    const text = readFileSync(p, 'utf8')
+    expect(text.length).toBeLessThanOrEqual(10_000)
+    expect(text).toMatch(/^\[gridcore: earlier output truncated/)
+    expect(text).toContain('line 499 ')
+    expect(text).not.toContain('line 0 ')
+  })
+})
