@@ -6,13 +6,18 @@ import { interactive, progressLine } from '../lib/progress.js'
 
 export default class Build extends GridcoreCommand<BuildResult> {
   static override summary = 'Build a task directory’s image (tar of the directory, .dockerignore honoured).'
-  static override description = `Streams the build output to stderr (a one-line status on a terminal with --quiet).
+  static override description =
+    `Streams the build output to stderr (a one-line status on a terminal with --quiet).
 On failure: one line with the engine's error and the failing step's last lines; exit 3.`
   static override examples = ['<%= config.bin %> build --dir ./sqrt --tag sqrt:latest']
   static override flags = {
     dir: Flags.string({ description: 'task directory', default: '.' }),
     tag: Flags.string({ char: 't', description: 'image name:tag', required: true }),
-    file: Flags.string({ char: 'f', description: 'Dockerfile name inside the directory', default: 'Dockerfile' }),
+    file: Flags.string({
+      char: 'f',
+      description: 'Dockerfile name inside the directory',
+      default: 'Dockerfile',
+    }),
     quiet: Flags.boolean({ description: 'show a status line instead of the build output', default: false }),
   }
 

@@ -24,17 +24,26 @@ export async function buildImage(input: BuildInput): Promise<BuildResult> {
   const started = Date.now()
   const dir = resolve(input.dir)
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new GridcoreError('USAGE', `build directory ${dir} does not exist: pass --dir with a task directory (gridcore init makes one)`)
+    throw new GridcoreError(
+      'USAGE',
+      `build directory ${dir} does not exist: pass --dir with a task directory (gridcore init makes one)`,
+    )
   }
   const dockerfile = input.dockerfile ?? 'Dockerfile'
   if (!existsSync(join(dir, dockerfile))) {
-    throw new GridcoreError('USAGE', `${join(dir, dockerfile)} does not exist: pass --file, or run gridcore init first`)
+    throw new GridcoreError(
+      'USAGE',
+      `${join(dir, dockerfile)} does not exist: pass --file, or run gridcore init first`,
+    )
   }
   if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(input.tag)) {
     throw new GridcoreError('USAGE', `image tag "${input.tag}" is not valid: use e.g. my-task:latest`)
   }
   const docker = await connectDocker()
-  const stream = await docker.buildImage({ context: dir, src: readdirSync(dir) }, { t: input.tag, dockerfile, rm: true, forcerm: true })
+  const stream = await docker.buildImage(
+    { context: dir, src: readdirSync(dir) },
+    { t: input.tag, dockerfile, rm: true, forcerm: true },
+  )
   const tail: string[] = []
   let id: string | null = null
   let failure: string | undefined
@@ -58,7 +67,10 @@ export async function buildImage(input: BuildInput): Promise<BuildResult> {
     failure ??= err.message
   })
   if (failure) {
-    throw new GridcoreError('CONFIG', `the build of ${input.tag} failed: ${failure.trim()} — last lines: ${tail.slice(-4).join(' | ')}`)
+    throw new GridcoreError(
+      'CONFIG',
+      `the build of ${input.tag} failed: ${failure.trim()} — last lines: ${tail.slice(-4).join(' | ')}`,
+    )
   }
   return { image: input.tag, id, dir, dockerfile, seconds: Math.round((Date.now() - started) / 100) / 10 }
 }

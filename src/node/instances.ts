@@ -63,13 +63,11 @@ export class Supervisor {
       this.o.onChange?.()
       return
     }
-    await this.o
-      .beforeStart?.(task)
-      .catch((err: Error) =>
-        this.o.logger.warn(`could not recover this node's unfinished items: ${err.message}`, {
-          task: task.task_name,
-        }),
-      )
+    await this.o.beforeStart?.(task).catch((err: Error) =>
+      this.o.logger.warn(`could not recover this node's unfinished items: ${err.message}`, {
+        task: task.task_name,
+      }),
+    )
     if (gen !== this.generation) return
     this.o.logger.info(`starting ${this.o.parallelism} instance(s) of task '${task.task_name}'`, {
       task: task.task_name,

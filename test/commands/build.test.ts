@@ -32,8 +32,14 @@ beforeAll(async () => {
     env: { ...process.env, RUSTFLAGS: '-C target-feature=+crt-static' },
     stdio: 'inherit',
   })
-  writeFileSync(join(task, 'Dockerfile.scratch'), 'FROM scratch\nCOPY target/release/consumer /consumer\nENTRYPOINT ["/consumer"]\n')
-  writeFileSync(join(task, '.dockerignore'), 'src\nlua\ntarget/release/deps\ntarget/release/build\ntarget/release/.fingerprint\n')
+  writeFileSync(
+    join(task, 'Dockerfile.scratch'),
+    'FROM scratch\nCOPY target/release/consumer /consumer\nENTRYPOINT ["/consumer"]\n',
+  )
+  writeFileSync(
+    join(task, '.dockerignore'),
+    'src\nlua\ntarget/release/deps\ntarget/release/build\ntarget/release/.fingerprint\n',
+  )
 }, 180_000)
 afterAll(async () => {
   await hub?.stop()
@@ -45,15 +51,28 @@ const gc = (args: string[], env: Record<string, string> = {}) =>
 
 describe('gridcore build', () => {
   it('builds the image (honouring .dockerignore) and a Docker node runs it over 20,000 items', async () => {
-    const b = await gc(['build', '--dir', task, '--tag', 'rusty:scratch', '--file', 'Dockerfile.scratch', '--json'])
+    const b = await gc([
+      'build',
+      '--dir',
+      task,
+      '--tag',
+      'rusty:scratch',
+      '--file',
+      'Dockerfile.scratch',
+      '--json',
+    ])
     expect(b.code, b.stderr).toBe(0)
     expect(b.json).toMatchObject({ image: 'rusty:scratch', dockerfile: 'Dockerfile.scratch' })
     expect(b.stderr).toContain('Successfully tagged rusty:scratch')
     const hist = await docker.getImage('rusty:scratch').inspect()
     expect(hist.Size).toBeLessThan(5_000_000) // only the binary went in
     const q = { input_queue: 'rusty:in', output_queue: 'rusty:out' }
-    await hub.call('POST', '/api/tasks', { body: { name: 'rusty', image: 'rusty:scratch', input_redis: redis.url, ...q } })
-    const n = startNodeProc(dir, hub, { toml: { runtime: '"docker"', network_mode: '"host"', container_memory: 64 } })
+    await hub.call('POST', '/api/tasks', {
+      body: { name: 'rusty', image: 'rusty:scratch', input_redis: redis.url, ...q },
+    })
+    const n = startNodeProc(dir, hub, {
+      toml: { runtime: '"docker"', network_mode: '"host"', container_memory: 64 },
+    })
     try {
       const p = await gc(['push', '--range', '1..20000', '--redis', redis.url, '--queue', q.input_queue])
       expect(p.code).toBe(0)
@@ -89,14 +108,34 @@ describe('gridcore build', () => {
     writeFileSync(join(task, 'Dockerfile.bad'), 'FROM scratch\nCOPY no-such-file /x\n')
     const b = await gc(['build', '--dir', task, '--tag', 'rusty:bad', '--file', 'Dockerfile.bad'])
     expect(b.code).toBe(3)
-    expect(b.stderr.trim().split('\n').at(-1)).toMatch(/^gridcore: the build of rusty:bad failed: .*no-such-file.* — last lines: .*COPY no-such-file/)
+    expect(b.stderr.trim().split('\n').at(-1)).toMatch(
+      /^gridcore: the build of rusty:bad failed: .*no-such-file.* — last lines: .*COPY no-such-file/,
+    )
   })
 
   it.each([
-    ['a missing directory', ['--dir', '/nonexistent/task', '--tag', 'x:1'], {}, 2, /build directory \/nonexistent\/task does not exist/],
-    ['a missing Dockerfile', ['--dir', dir, '--tag', 'x:1'], {}, 2, /Dockerfile does not exist: pass --file, or run gridcore init first/],
+    [
+      'a missing directory',
+      ['--dir', '/nonexistent/task', '--tag', 'x:1'],
+      {},
+      2,
+      /build directory \/nonexistent\/task does not exist/,
+    ],
+    [
+      'a missing Dockerfile',
+      ['--dir', dir, '--tag', 'x:1'],
+      {},
+      2,
+      /Dockerfile does not exist: pass --file, or run gridcore init first/,
+    ],
     ['a bad tag', ['--dir', task, '--tag', 'Bad Tag'], {}, 2, /image tag "Bad Tag" is not valid/],
-    ['no engine', ['--dir', task, '--tag', 'x:1'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 3, /no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock/],
+    [
+      'no engine',
+      ['--dir', task, '--tag', 'x:1'],
+      { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+      3,
+      /no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock/,
+    ],
   ])('%s: one line, non-zero exit', async (_n, args, env, code, pattern) => {
     const b = await gc(['build', ...args], env as Record<string, string>)
     expect(b.code).toBe(code)

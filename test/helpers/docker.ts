@@ -10,7 +10,9 @@ export async function requireDocker(): Promise<Docker> {
   try {
     await docker.ping()
   } catch (err) {
-    throw new Error(`no Docker engine answers (${(err as Error).message}): run npm test, whose setup starts dockerd`)
+    throw new Error(
+      `no Docker engine answers (${(err as Error).message}): run npm test, whose setup starts dockerd`,
+    )
   }
   return docker
 }
@@ -27,7 +29,9 @@ export async function busyboxImage(docker: Docker, tag: string, script: string):
     `FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox", "sh", "-c", ${JSON.stringify(script)}]\n`,
   )
   const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, { t: tag })
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())))
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+  )
   return tag
 }
 

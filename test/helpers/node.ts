@@ -17,7 +17,12 @@ export interface NodeProc extends Proc {
 export function startNodeProc(
   dir: string,
   hub: { url: string; token: string },
-  opts: { toml?: Record<string, string | number>; args?: string[]; env?: Record<string, string | undefined>; config?: string } = {},
+  opts: {
+    toml?: Record<string, string | number>
+    args?: string[]
+    env?: Record<string, string | undefined>
+    config?: string
+  } = {},
 ): NodeProc {
   const config = opts.config ?? join(dir, `gridnode-${n++}.toml`)
   if (!opts.config) {
@@ -32,12 +37,32 @@ export function startNodeProc(
       allowed_commands: '["*"]',
       ...opts.toml,
     }
-    writeFileSync(config, `${Object.entries(keys).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
+    writeFileSync(
+      config,
+      `${Object.entries(keys)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n')}\n`,
+    )
   }
-  const p = start(process.execPath, [BIN, 'node', 'start', '--config', config, '--log-format', 'json', '--state-dir', join(dir, 'node-state'), ...(opts.args ?? [])], {
-    GRIDCORE_HOME: join(dir, 'home'),
-    ...opts.env,
-  })
+  const p = start(
+    process.execPath,
+    [
+      BIN,
+      'node',
+      'start',
+      '--config',
+      config,
+      '--log-format',
+      'json',
+      '--state-dir',
+      join(dir, 'node-state'),
+      ...(opts.args ?? []),
+    ],
+    {
+      GRIDCORE_HOME: join(dir, 'home'),
+      ...opts.env,
+    },
+  )
   const logs = () =>
     p
       .err()
@@ -55,7 +80,11 @@ export function startNodeProc(
   })
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()

@@ -15,7 +15,10 @@ const file = (name: string, text: string) => {
 
 describe('readNodeConfig', () => {
   it('reads upstream keys with upstream defaults and gridcore additions', () => {
-    const p = file('a.toml', 'server_url = "http://h:8080"\ntoken = "t"\nparallelism = 3\nruntime = "process"\nallowed_commands = ["python3"]\n')
+    const p = file(
+      'a.toml',
+      'server_url = "http://h:8080"\ntoken = "t"\nparallelism = 3\nruntime = "process"\nallowed_commands = ["python3"]\n',
+    )
     expect(readNodeConfig(p)).toEqual({
       server_url: 'http://h:8080',
       token: 't',
@@ -35,7 +38,10 @@ describe('readNodeConfig', () => {
     ['token = "t"\n', /has no server_url/],
     ['server_url = "x"\ntoken = "t"\nruntime = "vm"\n', /"runtime" must be "auto", "docker" or "process"/],
     ['server_url = "x"\ntoken = "t"\nparallelism = 0\n', /"parallelism" must be a number of at least 1/],
-    ['server_url = "x"\ntoken = "t"\nallowed_commands = "python3"\n', /"allowed_commands" must be a list of strings/],
+    [
+      'server_url = "x"\ntoken = "t"\nallowed_commands = "python3"\n',
+      /"allowed_commands" must be a list of strings/,
+    ],
     ['server_url = "x\n', /is not valid TOML/],
   ])('rejects %j', (text, err) => {
     expect(() => readNodeConfig(file('bad.toml', text))).toThrow(err)
@@ -44,7 +50,8 @@ describe('readNodeConfig', () => {
 
 describe('saveNodeId', () => {
   it('replaces the commented-out node_id line and keeps every other line', () => {
-    const text = '# my node\nserver_url = "http://h:8080"\ntoken = "t"\n\n# node_id = ""\nparallelism = 2 # two\n'
+    const text =
+      '# my node\nserver_url = "http://h:8080"\ntoken = "t"\n\n# node_id = ""\nparallelism = 2 # two\n'
     const p = file('b.toml', text)
     saveNodeId(p, 'abc')
     expect(readFileSync(p, 'utf8')).toBe(text.replace('# node_id = ""', 'node_id = "abc"'))
@@ -53,7 +60,9 @@ describe('saveNodeId', () => {
   it('inserts before the first table, or appends', () => {
     const p = file('c.toml', 'server_url = "x"\ntoken = "t"\n\n[extra]\nk = 1\n')
     saveNodeId(p, 'n1')
-    expect(readFileSync(p, 'utf8')).toBe('server_url = "x"\ntoken = "t"\n\nnode_id = "n1"\n\n[extra]\nk = 1\n')
+    expect(readFileSync(p, 'utf8')).toBe(
+      'server_url = "x"\ntoken = "t"\n\nnode_id = "n1"\n\n[extra]\nk = 1\n',
+    )
     const q = file('d.toml', 'server_url = "x"\ntoken = "t"\n')
     saveNodeId(q, 'n2')
     expect(readFileSync(q, 'utf8')).toBe('server_url = "x"\ntoken = "t"\nnode_id = "n2"\n')

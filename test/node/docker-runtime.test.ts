@@ -24,8 +24,16 @@ beforeAll(async () => {
   redis = await startTestRedis()
   r = redis.client()
   hub = await startTestHub({ dir })
-  await busyboxImage(docker, 'gc-test/graceful:1', "trap 'exit 0' TERM; while true; do /bin/busybox sleep 0.2; done")
-  await busyboxImage(docker, 'gc-test/stubborn:1', "trap '' TERM; while true; do /bin/busybox sleep 0.2; done")
+  await busyboxImage(
+    docker,
+    'gc-test/graceful:1',
+    "trap 'exit 0' TERM; while true; do /bin/busybox sleep 0.2; done",
+  )
+  await busyboxImage(
+    docker,
+    'gc-test/stubborn:1',
+    "trap '' TERM; while true; do /bin/busybox sleep 0.2; done",
+  )
 }, 120_000)
 afterEach(async () => {
   for (const n of nodes.splice(0)) {
@@ -51,10 +59,18 @@ const queues = () => {
   return { input_queue: `${p}:in`, output_queue: `${p}:out` }
 }
 const register = (name: string, image: string, q = queues()) =>
-  hub.call('POST', '/api/tasks', { body: { name, image, input_redis: redis.url, output_redis: redis.url, ...q } })
+  hub.call('POST', '/api/tasks', {
+    body: { name, image, input_redis: redis.url, output_redis: redis.url, ...q },
+  })
 const status = async (n: NodeProc) => {
   const id = await n.id()
-  return ((await hub.call('GET', '/api/nodes')).json as { id: string; runtime_status: string; active_containers: number }[]).find((x) => x.id === id)
+  return (
+    (await hub.call('GET', '/api/nodes')).json as {
+      id: string
+      runtime_status: string
+      active_containers: number
+    }[]
+  ).find((x) => x.id === id)
 }
 
 describe('docker runtime', () => {
@@ -69,7 +85,9 @@ describe('docker runtime', () => {
     })
     expect(running.map((c) => c.Names[0]).sort()).toEqual([`/idm-envcheck-${id}-0`, `/idm-envcheck-${id}-1`])
     const info = await docker.getContainer(running.find((c) => c.Names[0]!.endsWith('-1'))!.Id).inspect()
-    const env = Object.fromEntries(info.Config.Env.map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]))
+    const env = Object.fromEntries(
+      info.Config.Env.map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    )
     expect(env).toMatchObject({
       TASK_NAME: 'envcheck',
       NODE_ID: id,
@@ -79,13 +97,29 @@ describe('docker runtime', () => {
       INPUT_QUEUE: q.input_queue,
       OUTPUT_QUEUE: q.output_queue,
     })
-    expect(Object.keys(env).filter((k) => !['PATH', 'HOSTNAME', 'HOME', 'TERM'].includes(k)).sort()).toEqual(
-      ['INPUT_QUEUE', 'INPUT_REDIS_URL', 'INSTANCE_ID', 'NODE_ID', 'OUTPUT_QUEUE', 'OUTPUT_REDIS_URL', 'TASK_NAME'].sort(),
+    expect(
+      Object.keys(env)
+        .filter((k) => !['PATH', 'HOSTNAME', 'HOME', 'TERM'].includes(k))
+        .sort(),
+    ).toEqual(
+      [
+        'INPUT_QUEUE',
+        'INPUT_REDIS_URL',
+        'INSTANCE_ID',
+        'NODE_ID',
+        'OUTPUT_QUEUE',
+        'OUTPUT_REDIS_URL',
+        'TASK_NAME',
+      ].sort(),
     )
     expect(info.HostConfig.NanoCpus).toBe(1_000_000_000)
     expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024)
     expect(info.HostConfig.NetworkMode).toBe('host')
-    await waitFor('Running', async () => (await status(n))?.runtime_status === 'Running' && (await status(n))?.active_containers === 2)
+    await waitFor(
+      'Running',
+      async () =>
+        (await status(n))?.runtime_status === 'Running' && (await status(n))?.active_containers === 2,
+    )
   })
 
   it('on a task switch stops the old containers within stop_timeout and starts the next task’s', async () => {
@@ -93,7 +127,10 @@ describe('docker runtime', () => {
     await register('stubborn', 'gc-test/stubborn:1')
     await register('next', 'gc-test/graceful:1')
     const id = await n.id()
-    await waitFor('stubborn containers', async () => (await containersOf(docker, id)).filter((c) => c.State === 'running').length === 2)
+    await waitFor(
+      'stubborn containers',
+      async () => (await containersOf(docker, id)).filter((c) => c.State === 'running').length === 2,
+    )
     const t0 = Date.now()
     await hub.call('POST', '/api/tasks/finish')
     await waitFor('next task containers', async () => {
@@ -108,7 +145,9 @@ describe('docker runtime', () => {
     await register('stopme', 'gc-test/graceful:1')
     const id = await n.id()
     await waitFor('containers', async () => (await containersOf(docker, id)).length === 2)
-    const stop = await runCli(['node', 'stop', id, '--hub', hub.url], { env: { GRIDCORE_TOKEN: hub.token, GRIDCORE_HOME: join(dir, 'home') } })
+    const stop = await runCli(['node', 'stop', id, '--hub', hub.url], {
+      env: { GRIDCORE_TOKEN: hub.token, GRIDCORE_HOME: join(dir, 'home') },
+    })
     expect(stop.code).toBe(0)
     expect((await n.exited).code).toBe(0)
     expect(await containersOf(docker, id)).toEqual([])
@@ -116,7 +155,11 @@ describe('docker runtime', () => {
 
   it('removes containers an earlier crash left behind', async () => {
     const id = `left-${randomBytes(3).toString('hex')}`
-    const stale = await docker.createContainer({ name: `idm-old-${id}-0`, Image: 'gc-test/graceful:1', Labels: { 'io.gridcore.node': id } })
+    const stale = await docker.createContainer({
+      name: `idm-old-${id}-0`,
+      Image: 'gc-test/graceful:1',
+      Labels: { 'io.gridcore.node': id },
+    })
     await stale.start()
     const n = node({ args: ['--node-id', id] })
     await waitFor('cleanup', () => n.logs().find((l) => /removed 1 leftover/.test(l.msg)))
@@ -128,7 +171,9 @@ describe('docker runtime', () => {
     await register('missing', '127.0.0.1:1/gridcore-missing:1')
     await waitFor('Error', async () => (await status(n))?.runtime_status === 'Error')
     const line = await waitFor('log', () => n.logs().find((l) => /could not be pulled/.test(l.msg)))
-    expect(line.msg).toMatch(/image 127\.0\.0\.1:1\/gridcore-missing:1 is not on this machine and could not be pulled .*: build it here \(gridcore build\)/)
+    expect(line.msg).toMatch(
+      /image 127\.0\.0\.1:1\/gridcore-missing:1 is not on this machine and could not be pulled .*: build it here \(gridcore build\)/,
+    )
     expect(n.child.exitCode).toBeNull()
   })
 
@@ -137,7 +182,9 @@ describe('docker runtime', () => {
     await register('noengine', 'gc-test/graceful:1')
     await waitFor('Error', async () => (await status(n))?.runtime_status === 'Error')
     const line = await waitFor('log', () => n.logs().find((l) => /no Docker engine answers/.test(l.msg)))
-    expect(line.msg).toMatch(/no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\): start Docker, or use the process runtime/)
+    expect(line.msg).toMatch(
+      /no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\): start Docker, or use the process runtime/,
+    )
     expect(n.child.exitCode).toBeNull()
   })
 })

@@ -51,8 +51,15 @@ const queues = () => {
   const p = `n${randomBytes(4).toString('hex')}`
   return { input_queue: `${p}:in`, output_queue: `${p}:out` }
 }
-async function registerTask(name: string, command: string[] | string, q = queues(), extra: Record<string, unknown> = {}) {
-  const res = await hub.call('POST', '/api/tasks', { body: { name, command, input_redis: redis.url, ...q, ...extra } })
+async function registerTask(
+  name: string,
+  command: string[] | string,
+  q = queues(),
+  extra: Record<string, unknown> = {},
+) {
+  const res = await hub.call('POST', '/api/tasks', {
+    body: { name, command, input_redis: redis.url, ...q, ...extra },
+  })
   expect(res.status).toBe(201)
   return q
 }
@@ -71,7 +78,11 @@ const row = async (n: NodeProc): Promise<NodeRow | undefined> => {
 }
 const status = async (n: NodeProc, s: string) => (await row(n))?.runtime_status === s
 async function expectAllResults(q: { output_queue: string }, n: number, timeoutMs = 60_000) {
-  await waitFor(`${n} results in ${q.output_queue}`, async () => (await r.llen(q.output_queue)) >= n, timeoutMs)
+  await waitFor(
+    `${n} results in ${q.output_queue}`,
+    async () => (await r.llen(q.output_queue)) >= n,
+    timeoutMs,
+  )
   const ids = (await r.lrange(q.output_queue, 0, -1)).map((x) => x.split(':')[0]!)
   expect(ids.length).toBe(n)
   expect(new Set(ids).size).toBe(n)
@@ -80,19 +91,33 @@ async function expectAllResults(q: { output_queue: string }, n: number, timeoutM
 describe('process runtime', () => {
   it.each([
     ['the Node template', () => ['node', join(dir, 'tpl-node', 'consumer.mjs')]],
-    ['the Python template (Debian python3-redis)', () => ['/usr/bin/python3', '-u', join(dir, 'tpl-python', 'consumer.py')]],
+    [
+      'the Python template (Debian python3-redis)',
+      () => ['/usr/bin/python3', '-u', join(dir, 'tpl-python', 'consumer.py')],
+    ],
     ['an upstream BRPOP/LPUSH consumer', () => ['/usr/bin/python3', '-u', UPSTREAM]],
   ])('runs %s: 10,000 items, all results; Running while busy, Idle once finished', async (label, command) => {
     const n = node()
     const q = await registerTask(`t-${label.split(' ')[1]}-${randomBytes(2).toString('hex')}`, command())
     await pushRange(q.input_queue, 10_000)
-    await waitFor('node Running', async () => (await status(n, 'Running')) && (await row(n))!.active_containers > 0)
+    await waitFor(
+      'node Running',
+      async () => (await status(n, 'Running')) && (await row(n))!.active_containers > 0,
+    )
     await expectAllResults(q, 10_000)
     await hub.call('POST', '/api/tasks/finish')
-    await waitFor('node Idle', async () => (await status(n, 'Idle')) && (await row(n))!.active_containers === 0)
-    const list = await runCli(['node', 'list', '--json', '--hub', hub.url], { env: { GRIDCORE_TOKEN: hub.token, GRIDCORE_HOME: join(dir, 'home') } })
+    await waitFor(
+      'node Idle',
+      async () => (await status(n, 'Idle')) && (await row(n))!.active_containers === 0,
+    )
+    const list = await runCli(['node', 'list', '--json', '--hub', hub.url], {
+      env: { GRIDCORE_TOKEN: hub.token, GRIDCORE_HOME: join(dir, 'home') },
+    })
     const id = await n.id()
-    expect(list.json.nodes.find((x: NodeRow) => x.id === id)).toMatchObject({ runtime_status: 'Idle', status: 'Online' })
+    expect(list.json.nodes.find((x: NodeRow) => x.id === id)).toMatchObject({
+      runtime_status: 'Idle',
+      status: 'Online',
+    })
     n.child.kill('SIGTERM')
     expect((await n.exited).code).toBe(0)
     expect(n.err()).not.toContain(hub.token)
@@ -106,7 +131,9 @@ describe('process runtime', () => {
     n.child.kill('SIGTERM')
     await n.exited
     const again = node({ config: n.config })
-    await waitFor('registration', () => again.logs().find((l) => l.msg === `registered with ${hub.url} as node ${id}`))
+    await waitFor('registration', () =>
+      again.logs().find((l) => l.msg === `registered with ${hub.url} as node ${id}`),
+    )
   })
 
   it('loses nothing when the node is SIGKILLed mid-batch and started again (orphans stopped, items recovered)', async () => {
@@ -114,7 +141,9 @@ describe('process runtime', () => {
     const q = await registerTask('crashy', ['node', CONSUMER])
     await pushRange(q.input_queue, 3000)
     await waitFor('some progress', async () => (await r.llen(q.output_queue)) > 300)
-    const pids = JSON.parse(readFileSync(join(dir, 'node-state', `${await n.id()}.pids.json`), 'utf8')) as { pid: number }[]
+    const pids = JSON.parse(readFileSync(join(dir, 'node-state', `${await n.id()}.pids.json`), 'utf8')) as {
+      pid: number
+    }[]
     expect(pids.length).toBe(2)
     n.child.kill('SIGKILL')
     await n.exited
@@ -131,7 +160,9 @@ describe('process runtime', () => {
     const n = startNodeProc(dir, h2, { env: { SLOW_MS: '1', SLOW_EVERY: '5' } })
     nodes.push(n)
     const q = queues()
-    await h2.call('POST', '/api/tasks', { body: { name: 'survivor', command: ['node', CONSUMER], input_redis: redis.url, ...q } })
+    await h2.call('POST', '/api/tasks', {
+      body: { name: 'survivor', command: ['node', CONSUMER], input_redis: redis.url, ...q },
+    })
     await pushRange(q.input_queue, 4000)
     await waitFor('progress', async () => (await r.llen(q.output_queue)) > 200)
     const port = h2.port
@@ -150,11 +181,20 @@ describe('process runtime', () => {
   })
 
   it('registers again when the hub dropped it in a sweep', async () => {
-    const h = await startTestHub({ dir, nodeTimeoutMs: 300, sweepIntervalMs: 100, stateFile: join(dir, 'sweep.json') })
+    const h = await startTestHub({
+      dir,
+      nodeTimeoutMs: 300,
+      sweepIntervalMs: 100,
+      stateFile: join(dir, 'sweep.json'),
+    })
     const n = startNodeProc(dir, h, { args: ['--heartbeat-interval', '1'] })
     nodes.push(n)
     try {
-      await waitFor('a sweep and a new registration', () => n.logs().find((l) => /registering again/.test(l.msg)), 10_000)
+      await waitFor(
+        'a sweep and a new registration',
+        () => n.logs().find((l) => /registering again/.test(l.msg)),
+        10_000,
+      )
       await waitFor('node listed', async () => (await h.call('GET', '/api/nodes')).json.length === 1)
     } finally {
       n.child.kill('SIGTERM')
@@ -180,16 +220,22 @@ describe('process runtime', () => {
     const n = node({ args: ['--allow-command', '/usr/bin/true'] })
     await registerTask('forbidden', ['node', CONSUMER])
     await waitFor('Error', () => status(n, 'Error'))
-    await waitFor('log line', () => n.logs().find((l) => /command "node" is not in this node's allowed_commands/.test(l.msg)))
+    await waitFor('log line', () =>
+      n.logs().find((l) => /command "node" is not in this node's allowed_commands/.test(l.msg)),
+    )
     await hub.call('POST', '/api/tasks/finish')
     await waitFor('Idle', () => status(n, 'Idle'))
   })
 
   it('an image-only task on a process node is an Error with the reason, not a crash', async () => {
     const n = node()
-    await hub.call('POST', '/api/tasks', { body: { name: 'img-only', image: 'x:1', input_redis: redis.url, ...queues() } })
+    await hub.call('POST', '/api/tasks', {
+      body: { name: 'img-only', image: 'x:1', input_redis: redis.url, ...queues() },
+    })
     await waitFor('Error', () => status(n, 'Error'))
-    expect(n.logs().some((l) => /has only an image and this node runs local processes/.test(l.msg))).toBe(true)
+    expect(n.logs().some((l) => /has only an image and this node runs local processes/.test(l.msg))).toBe(
+      true,
+    )
     expect(n.child.exitCode).toBeNull()
   })
 
@@ -205,7 +251,9 @@ describe('process runtime', () => {
   it('exits 0 when the hub asks it to stop (gridcore node stop)', async () => {
     const n = node()
     const id = await n.id()
-    const stop = await runCli(['node', 'stop', id, '--hub', hub.url, '--json'], { env: { GRIDCORE_TOKEN: hub.token, GRIDCORE_HOME: join(dir, 'home') } })
+    const stop = await runCli(['node', 'stop', id, '--hub', hub.url, '--json'], {
+      env: { GRIDCORE_TOKEN: hub.token, GRIDCORE_HOME: join(dir, 'home') },
+    })
     expect(stop.code).toBe(0)
     expect((await n.exited).code).toBe(0)
     expect(n.logs().some((l) => l.msg === 'the hub asked this node to stop')).toBe(true)
@@ -226,7 +274,9 @@ describe('start-up failures', () => {
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
     const n = node({ args: ['--server-url', url] })
-    await waitFor('a retry message', () => n.logs().find((l) => /cannot reach the hub at .* retrying in/.test(l.msg)))
+    await waitFor('a retry message', () =>
+      n.logs().find((l) => /cannot reach the hub at .* retrying in/.test(l.msg)),
+    )
     const h = await startTestHub({ dir, port, token: hub.token, stateFile: join(dir, 'late.json') })
     try {
       await waitFor('registration', () => n.logs().find((l) => l.msg.startsWith('registered')), 15_000)

@@ -9,19 +9,25 @@ import { request } from 'node:http'
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0
 const needed = []
 if (!has('redis-server') || !has('redis-cli')) needed.push('redis-server', 'redis-tools')
-if (spawnSync('/usr/bin/python3', ['-c', 'import redis'], { stdio: 'ignore' }).status !== 0) needed.push('python3-redis')
+if (spawnSync('/usr/bin/python3', ['-c', 'import redis'], { stdio: 'ignore' }).status !== 0)
+  needed.push('python3-redis')
 if (!has('dockerd') || !existsSync('/usr/sbin/runc')) needed.push('docker.io')
 if (!existsSync('/bin/busybox') && !existsSync('/usr/bin/busybox')) needed.push('busybox-static')
 
 if (needed.length) {
   if (process.getuid?.() !== 0 || !has('apt-get')) {
-    console.error(`test setup: missing ${needed.join(', ')}; install them (apt-get install ${needed.join(' ')}) and run again`)
+    console.error(
+      `test setup: missing ${needed.join(', ')}; install them (apt-get install ${needed.join(' ')}) and run again`,
+    )
     process.exit(1)
   }
   console.log(`test setup: installing ${needed.join(', ')} with apt-get`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...needed], { stdio: 'inherit', env })
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...needed], {
+    stdio: 'inherit',
+    env,
+  })
 }
 
 const SOCKET = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '')

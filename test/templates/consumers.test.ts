@@ -1,0 +1,175 @@
+// Each template's consumer, run for real against redis-server: 10,000 items, SIGKILL mid-batch,
+// graceful SIGTERM, fail-fast start — nothing lost, nothing committed twice.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queueKeys } from '../../src/queue/keys.js'
+import { listRecords, snapshot } from '../../src/queue/ops.js'
+import { scaffold, type TemplateName } from '../../src/templates/scaffold.js'
+import { runCli } from '../helpers/cli.js'
+import { freePort } from '../helpers/ports.js'
+import { sleep, start } from '../helpers/procs.js'
+import { startTestRedis, type TestRedis } from '../helpers/redis.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const dir = tempDir()
+let redis: TestRedis
+let r: Redis
+
+/** How to run each template's consumer, and a user's edit of process() that makes each item take a little while. */
+const T: Record<TemplateName, { cmd: (d: string) => string[]; file: string; slow: (src: string) => string }> =
+  {
+    python: {
+      cmd: (d) => ['/usr/bin/python3', '-u', join(d, 'consumer.py')],
+      file: 'task.py',
+      slow: (s) =>
+        s.replace('    n = float(item)', '    import time\n    time.sleep(0.0003)\n    n = float(item)'),
+    },
+    node: {
+      cmd: (d) => [process.execPath, join(d, 'consumer.mjs')],
+      file: 'task.mjs',
+      slow: (s) =>
+        s.replace(
+          'export async function process(item) {',
+          'export async function process(item) {\n  if (Number(item) % 4 === 0) await new Promise((r) => setTimeout(r, 1))',
+        ),
+    },
+    rust: {
+      cmd: (d) => [join(d, 'target', 'release', 'consumer')],
+      file: 'src/task.rs',
+      slow: (s) =>
+        s.replace(
+          'pub fn process(item: &str) -> Result<String, String> {',
+          'pub fn process(item: &str) -> Result<String, String> {\n    std::thread::sleep(std::time::Duration::from_micros(300));',
+        ),
+    },
+  }
+
+beforeAll(async () => {
+  redis = await startTestRedis()
+  r = redis.client()
+  for (const t of Object.keys(T) as TemplateName[]) {
+    const d = join(dir, t)
+    scaffold({ template: t, name: `tpl-${t}`, dir: d })
+    const f = join(d, T[t].file)
+    const edited = T[t].slow(readFileSync(f, 'utf8'))
+    expect(edited).not.toBe(readFileSync(f, 'utf8'))
+    writeFileSync(f, edited)
+    if (t === 'rust')
+      execFileSync('cargo', ['build', '--release', '--offline', '--quiet'], { cwd: d, stdio: 'inherit' })
+  }
+}, 180_000)
+afterAll(() => redis.stop())
+
+const names = () => {
+  const p = `tp${randomBytes(4).toString('hex')}`
+  return { input: `${p}:in`, output: `${p}:out` }
+}
+function run(t: TemplateName, q: { input: string; output: string }, extra: Record<string, string> = {}) {
+  const [cmd, ...args] = T[t].cmd(join(dir, t))
+  return start(cmd!, args, {
+    INPUT_REDIS_URL: redis.url,
+    OUTPUT_REDIS_URL: redis.url,
+    INPUT_QUEUE: q.input,
+    OUTPUT_QUEUE: q.output,
+    NODE_ID: 'tpl',
+    INSTANCE_ID: '0',
+    GRIDCORE_BATCH: '50',
+    ...extra,
+  })
+}
+
+describe.each(['python', 'node', 'rust'] as TemplateName[])('the %s template', (t) => {
+  it('processes 10,000 items exactly once through 5 SIGKILLs mid-batch', async () => {
+    const q = names()
+    expect(
+      (await runCli(['push', '--range', '1..10000', '--redis', redis.url, '--queue', q.input])).code,
+    ).toBe(0)
+    for (let kill = 0; kill < 5; kill++) {
+      const c = run(t, q)
+      await sleep(400 + Math.random() * 200)
+      c.child.kill('SIGKILL')
+      await c.exited
+    }
+    const before = await snapshot(r, queueKeys(q.input, q.output))
+    expect(before.stats.done).toBeLessThan(10_000)
+    const last = run(t, q, { GRIDCORE_IDLE_EXIT_S: '0.5' })
+    expect((await last.exited).code).toBe(0)
+    const results = (await r.lrange(q.output, 0, -1)).map((x) => x.split(':')[0]!)
+    const dead = (await listRecords(r, `${q.input}:dead`, 100_000)).map((d) => d.item)
+    expect(new Set(results).size).toBe(results.length)
+    expect(new Set([...results, ...dead]).size).toBe(10_000)
+    expect(results.length + dead.length).toBe(10_000)
+    expect((await r.lrange(q.output, -1, -1))[0]).toMatch(/^\d+:\d+(\.\d+)?$/)
+  }, 90_000)
+
+  it('on SIGTERM finishes the item in hand, commits, hands the rest back and exits 0', async () => {
+    const q = names()
+    await runCli(['push', '--range', '1..5000', '--redis', redis.url, '--queue', q.input])
+    const c = run(t, q, { GRIDCORE_BATCH: '500' })
+    await sleep(700)
+    c.child.kill('SIGTERM')
+    const { code } = await c.exited
+    expect(code).toBe(0)
+    const s = await snapshot(r, queueKeys(q.input, q.output))
+    expect(s.processing).toBe(0)
+    expect(s.stats.done).toBeGreaterThan(0)
+    expect(s.input + s.stats.done!).toBe(5000)
+    expect(await r.hlen(`${q.input}:attempts`)).toBe(0)
+  }, 30_000)
+
+  it('fails fast with a JSON error line when INPUT_REDIS_URL is missing or Redis does not answer', async () => {
+    const q = names()
+    const noUrl = run(t, q, { INPUT_REDIS_URL: '' })
+    expect((await noUrl.exited).code).toBe(1)
+    expect(JSON.parse(noUrl.err().trim())).toEqual({ error: 'INPUT_REDIS_URL not set' })
+    const down = run(t, q, { INPUT_REDIS_URL: `redis://127.0.0.1:${await freePort()}`, OUTPUT_REDIS_URL: '' })
+    expect((await down.exited).code).toBe(1)
+    expect(JSON.parse(down.err().trim()).error).toMatch(/^Redis connection failed/)
+  })
+})
+
+describe('gridcore init', () => {
+  it('scaffolds a template with the protocol scripts and refuses to overwrite without --force', async () => {
+    const d = join(dir, 'init-py')
+    const a = await runCli(['init', '--template', 'python', '--name', 'sqrt', '--dir', d, '--json'])
+    expect(a.code).toBe(0)
+    expect(a.json).toMatchObject({ template: 'python', name: 'sqrt', dir: d, edit: join(d, 'task.py') })
+    expect(a.json.files.sort()).toEqual(
+      [
+        'Dockerfile',
+        '.dockerignore',
+        'README.md',
+        'consumer.py',
+        'entrypoint.sh',
+        'task.py',
+        ...['collect', 'commit', 'recover', 'renew', 'retry', 'take'].map((n) => `lua/${n}.lua`),
+      ].sort(),
+    )
+    expect(readFileSync(join(d, 'Dockerfile'), 'utf8')).toMatch(/^ENTRYPOINT \["\/app\/entrypoint\.sh"\]$/m)
+    expect(readFileSync(join(d, 'Dockerfile'), 'utf8')).not.toMatch(/^CMD/m)
+    writeFileSync(join(d, 'task.py'), '# edited\n')
+    const again = await runCli(['init', '--template', 'python', '--name', 'sqrt', '--dir', d])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/is not empty: pass --force/)
+    expect(readFileSync(join(d, 'task.py'), 'utf8')).toBe('# edited\n')
+    const forced = await runCli(['init', '--template', 'python', '--name', 'sqrt', '--dir', d, '--force'])
+    expect(forced.code).toBe(0)
+    expect(readFileSync(join(d, 'task.py'), 'utf8')).toContain('def process(item: str) -> str:')
+    const bad = await runCli(['init', '--template', 'cobol', '--dir', join(dir, 'x')])
+    expect(bad.code).toBe(2)
+    const badName = await runCli([
+      'init',
+      '--template',
+      'node',
+      '--name',
+      'Bad Name',
+      '--dir',
+      join(dir, 'y'),
+    ])
+    expect(badName.stderr).toMatch(/task name "Bad Name" is not valid/)
+  })
+})
