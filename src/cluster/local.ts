@@ -1,19 +1,41 @@
 // Reads state/local_cluster.json, the record of a cluster this machine runs (IDM-GridCore skill layout).
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { writeFileAtomic } from '../lib/fs.js'
 import { configError } from '../lib/errors.js'
 import { paths as defaultPaths, type Paths } from './paths.js'
+
+interface ProcessRecord {
+  pid?: number
+  /** Command line recorded at start: down signals the pid only while it still matches. */
+  cmdline?: string
+  config_path?: string
+  binary_path?: string
+  log_path?: string
+}
 
 export interface LocalClusterState {
   mode: string
   /** The upstream skill stores the token here; gridcore stores a reference to credentials.toml instead. */
   token?: string
   token_ref?: string
-  computehub: { url: string; pid?: number; config_path?: string; binary_path?: string; log_path?: string }
-  gridnode?: { pid?: number; config_path?: string; binary_path?: string; log_path?: string }
-  redis?: { url?: string; pid?: number; managed?: boolean; data_dir?: string; config_path?: string }
+  engine?: 'embedded' | 'native'
+  runtime?: 'docker' | 'process'
+  computehub: ProcessRecord & { url: string }
+  gridnode?: ProcessRecord & { node_id?: string; parallelism?: number; state_dir?: string }
+  /** url has its password redacted; the full URL is in the local profile (credentials.toml). */
+  redis?: ProcessRecord & { url?: string; managed?: boolean; data_dir?: string; container_id?: string; port?: number }
   managed_by_skill?: boolean
+  managed_by?: string
   created_at?: string
   [key: string]: unknown
+}
+
+export function writeLocalCluster(state: LocalClusterState, p: Paths = defaultPaths()): void {
+  writeFileAtomic(p.localClusterJson, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 })
+}
+
+export function removeLocalCluster(p: Paths = defaultPaths()): void {
+  rmSync(p.localClusterJson, { force: true })
 }
 
 export function readLocalCluster(p: Paths = defaultPaths()): LocalClusterState | undefined {

@@ -99,3 +99,18 @@ export function saveProfile(profile: ClusterProfile, p: Paths = defaultPaths(), 
     '# gridcore: cluster profiles (no secrets here; see credentials.toml)\n',
   )
 }
+
+/** Removes a profile from both files (no-op when absent). */
+export function removeProfile(name: string, p: Paths = defaultPaths()): boolean {
+  const skillTable = readToml(p.skillToml, 'skill.toml', true)
+  const credTable = readToml(p.credentialsToml, 'credentials.toml', true)
+  const skill = clusters(skillTable, p.skillToml)
+  const creds = clusters(credTable, p.credentialsToml)
+  if (!(name in skill) && !(name in creds)) return false
+  delete skill[name]
+  delete creds[name]
+  const dirOpts = { dirMode: 0o700, enforceDirMode: true }
+  if (credTable) writeToml(p.credentialsToml, { ...credTable, cluster: creds }, { ...dirOpts, mode: 0o600 }, '# gridcore: secrets, mode 0600. Do not share.\n')
+  if (skillTable) writeToml(p.skillToml, { ...skillTable, cluster: skill }, { ...dirOpts, mode: 0o644 }, '# gridcore: cluster profiles (no secrets here; see credentials.toml)\n')
+  return true
+}

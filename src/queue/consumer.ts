@@ -104,7 +104,15 @@ export class ReliableQueue {
   }
 
   /** Hands the unsettled rest of the batch back to the head of the input, without counting an attempt. */
-  async release(): Promise<number> {
+  release(): Promise<number> {
+    return this.giveBack(false)
+  }
+
+  /**
+   * Gives the batch back to the head of the input. With countAttempt (the batch failed as a whole, e.g. its
+   * process died) each item's attempts go up, so repeats are delivered singly and a poison item ends dead.
+   */
+  async giveBack(countAttempt: boolean): Promise<number> {
     this.stopRenewing()
     this.current = undefined
     const k = this.keys
@@ -120,7 +128,7 @@ export class ReliableQueue {
       this.maxAttempts,
       1,
       Date.now(),
-      0,
+      countAttempt ? 1 : 0,
     )
     return back
   }
