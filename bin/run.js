@@ -3,3 +3,5 @@
 import { execute } from '@oclif/core'
 
 await execute({ dir: import.meta.url })
+// Exit as soon as the command is done, instead of waiting for idle keep-alive sockets to time out.
+process.exit()

@@ -1,7 +1,7 @@
 // Reads state/local_cluster.json, the record of a cluster this machine runs (IDM-GridCore skill layout).
 import { readFileSync, rmSync } from 'node:fs'
-import { writeFileAtomic } from '../lib/fs.js'
 import { configError } from '../lib/errors.js'
+import { writeFileAtomic } from '../lib/fs.js'
 import { paths as defaultPaths, type Paths } from './paths.js'
 
 interface ProcessRecord {
@@ -23,7 +23,13 @@ export interface LocalClusterState {
   computehub: ProcessRecord & { url: string }
   gridnode?: ProcessRecord & { node_id?: string; parallelism?: number; state_dir?: string }
   /** url has its password redacted; the full URL is in the local profile (credentials.toml). */
-  redis?: ProcessRecord & { url?: string; managed?: boolean; data_dir?: string; container_id?: string; port?: number }
+  redis?: ProcessRecord & {
+    url?: string
+    managed?: boolean
+    data_dir?: string
+    container_id?: string
+    port?: number
+  }
   managed_by_skill?: boolean
   managed_by?: string
   created_at?: string

@@ -110,7 +110,19 @@ export function removeProfile(name: string, p: Paths = defaultPaths()): boolean 
   delete skill[name]
   delete creds[name]
   const dirOpts = { dirMode: 0o700, enforceDirMode: true }
-  if (credTable) writeToml(p.credentialsToml, { ...credTable, cluster: creds }, { ...dirOpts, mode: 0o600 }, '# gridcore: secrets, mode 0600. Do not share.\n')
-  if (skillTable) writeToml(p.skillToml, { ...skillTable, cluster: skill }, { ...dirOpts, mode: 0o644 }, '# gridcore: cluster profiles (no secrets here; see credentials.toml)\n')
+  if (credTable)
+    writeToml(
+      p.credentialsToml,
+      { ...credTable, cluster: creds },
+      { ...dirOpts, mode: 0o600 },
+      '# gridcore: secrets, mode 0600. Do not share.\n',
+    )
+  if (skillTable)
+    writeToml(
+      p.skillToml,
+      { ...skillTable, cluster: skill },
+      { ...dirOpts, mode: 0o644 },
+      '# gridcore: cluster profiles (no secrets here; see credentials.toml)\n',
+    )
   return true
 }

@@ -4,8 +4,10 @@ import { type DownResult, down } from '../deploy/down.js'
 import { GridcoreCommand } from '../lib/base-command.js'
 
 export default class Down extends GridcoreCommand<DownResult> {
-  static override summary = 'Stop the local cluster (node, hub, and Redis if gridcore started it) and remove its state.'
-  static override description = `Asks the node to stop through the hub, then stops the hub and Redis. A process whose command
+  static override summary =
+    'Stop the local cluster (node, hub, and Redis if gridcore started it) and remove its state.'
+  static override description =
+    `Asks the node to stop through the hub, then stops the hub and Redis. A process whose command
 line is no longer the one recorded at start is left alone ("not-ours"). --keep-data keeps Redis's data directory.`
   static override flags = {
     'keep-data': Flags.boolean({ description: 'keep Redis’s data directory (its AOF)', default: false }),
@@ -15,7 +17,10 @@ line is no longer the one recorded at start is left alone ("not-ours"). --keep-d
     const { flags } = await this.parse(Down)
     const r = await down({ keepData: flags['keep-data'] })
     if (!r.was_running) this.say('No local cluster is recorded; nothing to stop.')
-    else this.say(`Local cluster stopped (node: ${r.node}, hub: ${r.hub}, Redis: ${r.redis})${r.kept_data ? '; Redis data kept' : ''}.`)
+    else
+      this.say(
+        `Local cluster stopped (node: ${r.node}, hub: ${r.hub}, Redis: ${r.redis})${r.kept_data ? '; Redis data kept' : ''}.`,
+      )
     return r
   }
 }

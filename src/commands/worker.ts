@@ -9,20 +9,31 @@ import { runFilterWorker } from '../run/filter-worker.js'
 
 export default class Worker extends GridcoreCommand<{ done: number; failed_batches: number }> {
   static override hidden = true
-  static override summary = 'Internal: feed a queue through a line filter (started by nodes for gridcore run --command).'
+  static override summary =
+    'Internal: feed a queue through a line filter (started by nodes for gridcore run --command).'
   static override flags = {
-    filter: Flags.string({ description: 'shell command: one item per stdin line in, one result per stdout line out', required: true }),
+    filter: Flags.string({
+      description: 'shell command: one item per stdin line in, one result per stdout line out',
+      required: true,
+    }),
     batch: Flags.integer({ description: 'items per batch', default: 100, min: 1, max: 5000 }),
-    'item-timeout': secondsFlag({ description: 'fail the batch when the filter answers nothing for this long', default: 30_000 }),
+    'item-timeout': secondsFlag({
+      description: 'fail the batch when the filter answers nothing for this long',
+      default: 30_000,
+    }),
     'max-attempts': Flags.integer({ default: 3, min: 1 }),
   }
 
   async run(): Promise<{ done: number; failed_batches: number }> {
     const { flags } = await this.parse(Worker)
     const env = process.env
-    if (!env.INPUT_REDIS_URL || !env.INPUT_QUEUE) throw new GridcoreError('CONFIG', 'INPUT_REDIS_URL and INPUT_QUEUE must be set (the node sets them)')
+    if (!env.INPUT_REDIS_URL || !env.INPUT_QUEUE)
+      throw new GridcoreError('CONFIG', 'INPUT_REDIS_URL and INPUT_QUEUE must be set (the node sets them)')
     const input = await openRedis(env.INPUT_REDIS_URL, { reconnect: true })
-    const output = env.OUTPUT_REDIS_URL && env.OUTPUT_REDIS_URL !== env.INPUT_REDIS_URL ? await openRedis(env.OUTPUT_REDIS_URL, { reconnect: true }) : undefined
+    const output =
+      env.OUTPUT_REDIS_URL && env.OUTPUT_REDIS_URL !== env.INPUT_REDIS_URL
+        ? await openRedis(env.OUTPUT_REDIS_URL, { reconnect: true })
+        : undefined
     try {
       return await runFilterWorker({
         command: flags.filter,

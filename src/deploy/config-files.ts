@@ -20,11 +20,16 @@ export function writeLocalConfigs(
   const node = join(dir, 'gridnode.toml')
   for (const f of [hub, node]) {
     if (existsSync(f) && !readFileSync(f, 'utf8').startsWith(MARK)) {
-      throw configError(`${f} exists and was not written by gridcore: move it aside, or connect to that cluster with gridcore connect`)
+      throw configError(
+        `${f} exists and was not written by gridcore: move it aside, or connect to that cluster with gridcore connect`,
+      )
     }
   }
   const q = JSON.stringify
-  writeFileAtomic(hub, `${MARK}\nbind = ${q(`127.0.0.1:${o.hubPort}`)}\ntoken = ${q(o.token)}\n`, { mode: 0o600, dirMode: 0o700 })
+  writeFileAtomic(hub, `${MARK}\nbind = ${q(`127.0.0.1:${o.hubPort}`)}\ntoken = ${q(o.token)}\n`, {
+    mode: 0o600,
+    dirMode: 0o700,
+  })
   writeFileAtomic(
     node,
     [
@@ -32,7 +37,7 @@ export function writeLocalConfigs(
       `server_url = ${q(`http://127.0.0.1:${o.hubPort}`)}`,
       `token = ${q(o.token)}`,
       `parallelism = ${o.parallelism}`,
-      'heartbeat_interval = 2',
+      'heartbeat_interval = 1',
       'stop_timeout = 10',
       'container_memory = 1024',
       '# gridcore additions (upstream gridnode ignores them)',

@@ -25,7 +25,8 @@ export function installedBinaries(env = process.env): NativeBinaries | undefined
   if (!existsSync(computehub) || !existsSync(gridnode)) return undefined
   let version: string | null = null
   try {
-    version = (JSON.parse(readFileSync(join(dir, 'versions.json'), 'utf8')) as { version?: string }).version ?? null
+    version =
+      (JSON.parse(readFileSync(join(dir, 'versions.json'), 'utf8')) as { version?: string }).version ?? null
   } catch {}
   return { computehub, gridnode, version }
 }
@@ -46,14 +47,24 @@ export async function resolveEngine(
 ): Promise<{ engine: 'embedded' | 'native'; runtime: 'docker' | 'process'; binaries?: NativeBinaries }> {
   const docker = runtime === 'process' ? false : await dockerAnswers()
   if (runtime === 'docker' && !docker) {
-    throw new GridcoreError('CONFIG', 'no Docker engine answers: start Docker, or use --runtime process (items run as local processes)')
+    throw new GridcoreError(
+      'CONFIG',
+      'no Docker engine answers: start Docker, or use --runtime process (items run as local processes)',
+    )
   }
   const rt = runtime === 'auto' ? (docker ? 'docker' : 'process') : runtime
   const binaries = installedBinaries()
   if (engine === 'native') {
-    if (!binaries) throw new GridcoreError('CONFIG', 'the upstream binaries are not installed: run gridcore fetch, or use --engine embedded')
+    if (!binaries)
+      throw new GridcoreError(
+        'CONFIG',
+        'the upstream binaries are not installed: run gridcore fetch, or use --engine embedded',
+      )
     if (rt !== 'docker') {
-      throw new GridcoreError('CONFIG', 'the upstream gridnode runs only Docker containers: use --engine embedded for the process runtime')
+      throw new GridcoreError(
+        'CONFIG',
+        'the upstream gridnode runs only Docker containers: use --engine embedded for the process runtime',
+      )
     }
     return { engine: 'native', runtime: rt, binaries }
   }

@@ -38,7 +38,8 @@ export function portHolder(port: number): PortHolder | undefined {
     for (const fd of fds) {
       try {
         const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
-        if (m && inodes.has(m[1]!)) return { pid: Number(pid), command: (cmdlineOf(Number(pid)) ?? '?').slice(0, 80) }
+        if (m && inodes.has(m[1]!))
+          return { pid: Number(pid), command: (cmdlineOf(Number(pid)) ?? '?').slice(0, 80) }
       } catch {}
     }
   }
@@ -49,4 +50,18 @@ export function portHolder(port: number): PortHolder | undefined {
 export function describeBusy(port: number): string {
   const h = portHolder(port)
   return h ? `port ${port} is in use by pid ${h.pid} (${h.command})` : `port ${port} is in use`
+}
+
+/** `preferred` when free, else a free port the OS picks. */
+export async function freePortNear(preferred: number): Promise<number> {
+  if (await portFree(preferred)) return preferred
+  const { createServer } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
 }

@@ -13,7 +13,8 @@ export interface Daemon {
 
 export function cmdlineOf(pid: number): string | undefined {
   try {
-    if (process.platform === 'linux') return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ')
+    if (process.platform === 'linux')
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ')
     const r = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
     return r.status === 0 ? r.stdout.trim() : undefined
   } catch {
@@ -21,9 +22,18 @@ export function cmdlineOf(pid: number): string | undefined {
   }
 }
 
-export async function spawnDaemon(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logPath: string; cwd?: string }): Promise<Daemon> {
+export async function spawnDaemon(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; logPath: string; cwd?: string },
+): Promise<Daemon> {
   const log = openSync(opts.logPath, 'a', 0o600)
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: opts.env, cwd: opts.cwd })
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: opts.env,
+    cwd: opts.cwd,
+  })
   closeSync(log)
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve())
@@ -40,7 +50,10 @@ export function isOurs(d: Pick<Daemon, 'pid' | 'cmdline'>): boolean {
 }
 
 /** SIGTERM, wait, SIGKILL — only if the process is still the one we started. Returns how it went. */
-export async function stopDaemon(d: Pick<Daemon, 'pid' | 'cmdline'>, timeoutMs = 10_000): Promise<'stopped' | 'killed' | 'gone' | 'not-ours'> {
+export async function stopDaemon(
+  d: Pick<Daemon, 'pid' | 'cmdline'>,
+  timeoutMs = 10_000,
+): Promise<'stopped' | 'killed' | 'gone' | 'not-ours'> {
   if (!alive(d.pid)) return 'gone'
   if (!isOurs(d)) return 'not-ours'
   process.kill(d.pid, 'SIGTERM')

@@ -14,7 +14,14 @@ import { redactUrl } from '../lib/redact.js'
 import { openRedis } from '../redis/client.js'
 import { findRedisServer, type LaunchedRedis, launchRedis, stopRedis } from '../redis/launcher.js'
 import { writeLocalConfigs } from './config-files.js'
-import { dockerAnswers, type EngineChoice, GRIDCORE_BIN, type NativeBinaries, type RuntimeChoice, resolveEngine } from './engine.js'
+import {
+  dockerAnswers,
+  type EngineChoice,
+  GRIDCORE_BIN,
+  type NativeBinaries,
+  type RuntimeChoice,
+  resolveEngine,
+} from './engine.js'
 import { installRedis } from './install.js'
 import { describeBusy, portFree } from './ports.js'
 import { type Daemon, spawnDaemon, stopDaemon } from './procs.js'
@@ -98,7 +105,10 @@ export function planUp(o: UpOptions): UpPlan {
           s.running = existing
           return `already running at ${existing.computehub.url}: nothing to do`
         }
-        throw new GridcoreError('CONFIG', `a local cluster is recorded in ${p.localClusterJson} but its hub does not answer: run gridcore down first`)
+        throw new GridcoreError(
+          'CONFIG',
+          `a local cluster is recorded in ${p.localClusterJson} but its hub does not answer: run gridcore down first`,
+        )
       },
     },
     {
@@ -114,7 +124,10 @@ export function planUp(o: UpOptions): UpPlan {
           installRedis()
           s.redisVia = 'binary'
         } else {
-          throw new GridcoreError('CONFIG', 'redis-server is not installed: install it (apt-get install redis-server / brew install redis), or pass --install-missing')
+          throw new GridcoreError(
+            'CONFIG',
+            'redis-server is not installed: install it (apt-get install redis-server / brew install redis), or pass --install-missing',
+          )
         }
         return `${r.engine} engine, ${r.runtime} runtime, Redis via ${s.redisVia === 'url' ? 'an existing server' : s.redisVia}`
       },
@@ -122,9 +135,16 @@ export function planUp(o: UpOptions): UpPlan {
     {
       title: 'Check ports',
       async run() {
-        if (!(await portFree(o.hubPort))) throw new GridcoreError('CONFIG', `${describeBusy(o.hubPort)}: stop it, or pass --hub-port with a free port`)
+        if (!(await portFree(o.hubPort)))
+          throw new GridcoreError(
+            'CONFIG',
+            `${describeBusy(o.hubPort)}: stop it, or pass --hub-port with a free port`,
+          )
         if (s.redisVia !== 'url' && !(await portFree(o.redisPort))) {
-          throw new GridcoreError('CONFIG', `${describeBusy(o.redisPort)}: stop it, or pass --redis-port with a free port`)
+          throw new GridcoreError(
+            'CONFIG',
+            `${describeBusy(o.redisPort)}: stop it, or pass --redis-port with a free port`,
+          )
         }
         return s.redisVia === 'url' ? `hub ${o.hubPort}` : `hub ${o.hubPort}, Redis ${o.redisPort}`
       },
@@ -154,7 +174,12 @@ export function planUp(o: UpOptions): UpPlan {
     {
       title: 'Write configuration',
       async run() {
-        s.configs = writeLocalConfigs(p.upstreamConfigDir, { hubPort: o.hubPort, token, parallelism, runtime: s.runtime! })
+        s.configs = writeLocalConfigs(p.upstreamConfigDir, {
+          hubPort: o.hubPort,
+          token,
+          parallelism,
+          runtime: s.runtime!,
+        })
         rmSync(stateFile, { force: true })
         mkdirSync(logs, { recursive: true, mode: 0o700 })
         return p.upstreamConfigDir
@@ -167,14 +192,36 @@ export function planUp(o: UpOptions): UpPlan {
         s.hub =
           s.engine === 'native'
             ? await spawnDaemon(s.binaries!.computehub, [], { env, logPath: join(logs, 'computehub.log') })
-            : await spawnDaemon(process.execPath, [GRIDCORE_BIN, 'hub', 'start', '--config', s.configs!.hub, '--state-file', stateFile, '--log-format', 'json'], {
-                env,
-                logPath: join(logs, 'computehub.log'),
-              })
+            : await spawnDaemon(
+                process.execPath,
+                [
+                  GRIDCORE_BIN,
+                  'hub',
+                  'start',
+                  '--config',
+                  s.configs!.hub,
+                  '--state-file',
+                  stateFile,
+                  '--log-format',
+                  'json',
+                ],
+                {
+                  env,
+                  logPath: join(logs, 'computehub.log'),
+                },
+              )
         const hub = s.hub
         undo.push(() => stopDaemon(hub))
         const client = new HubClient({ url: hubUrl, token, timeoutMs: 1_000 })
-        await until(timeout, () => client.health().then(() => true, () => false), `the hub did not answer on ${hubUrl}; see ${hub.log_path}`)
+        await until(
+          timeout,
+          () =>
+            client.health().then(
+              () => true,
+              () => false,
+            ),
+          `the hub did not answer on ${hubUrl}; see ${hub.log_path}`,
+        )
         return `${hubUrl} (pid ${hub.pid})`
       },
     },
@@ -187,7 +234,17 @@ export function planUp(o: UpOptions): UpPlan {
             ? await spawnDaemon(s.binaries!.gridnode, [], { env, logPath: join(logs, 'gridnode.log') })
             : await spawnDaemon(
                 process.execPath,
-                [GRIDCORE_BIN, 'node', 'start', '--config', s.configs!.node, '--state-dir', join(p.dataDir, 'node'), '--log-format', 'json'],
+                [
+                  GRIDCORE_BIN,
+                  'node',
+                  'start',
+                  '--config',
+                  s.configs!.node,
+                  '--state-dir',
+                  join(p.dataDir, 'node'),
+                  '--log-format',
+                  'json',
+                ],
                 { env, logPath: join(logs, 'gridnode.log') },
               )
         const node = s.node
@@ -214,7 +271,14 @@ export function planUp(o: UpOptions): UpPlan {
           token_ref: `credentials.toml#cluster.${LOCAL}`,
           engine: s.engine,
           runtime: s.runtime,
-          computehub: { url: hubUrl, pid: s.hub!.pid, cmdline: s.hub!.cmdline, config_path: s.configs!.hub, binary_path: s.binaries?.computehub ?? GRIDCORE_BIN, log_path: s.hub!.log_path },
+          computehub: {
+            url: hubUrl,
+            pid: s.hub!.pid,
+            cmdline: s.hub!.cmdline,
+            config_path: s.configs!.hub,
+            binary_path: s.binaries?.computehub ?? GRIDCORE_BIN,
+            log_path: s.hub!.log_path,
+          },
           gridnode: {
             pid: s.node!.pid,
             cmdline: s.node!.cmdline,

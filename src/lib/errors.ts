@@ -12,6 +12,7 @@ export const EXIT = {
   REDIS: 7,
   STALLED: 8,
   TIMEOUT: 9,
+  PARTIAL: 10,
   INTERRUPTED: 130,
 } as const
 

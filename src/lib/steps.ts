@@ -6,7 +6,10 @@ export interface RunnableStep {
   run(): Promise<string | undefined>
 }
 
-export async function runSteps(steps: RunnableStep[], opts: { json: boolean; skipRest?: () => boolean }): Promise<void> {
+export async function runSteps(
+  steps: RunnableStep[],
+  opts: { json: boolean; skipRest?: () => boolean },
+): Promise<void> {
   if (interactive(opts.json) && !process.env.NO_COLOR) {
     const { Listr } = await import('listr2')
     const list = new Listr(

@@ -20,7 +20,9 @@ export interface FilterWorkerOptions {
   log: (line: string) => void
 }
 
-export async function runFilterWorker(o: FilterWorkerOptions): Promise<{ done: number; failed_batches: number }> {
+export async function runFilterWorker(
+  o: FilterWorkerOptions,
+): Promise<{ done: number; failed_batches: number }> {
   const q = new ReliableQueue({ ...o, maxAttempts: o.maxAttempts })
   let stopping = false
   o.stop.then(() => {
@@ -54,7 +56,9 @@ export async function runFilterWorker(o: FilterWorkerOptions): Promise<{ done: n
     }
     let next = 0
     const outcomes = batch.items.map((_, i) =>
-      multiline[i] ? { error: 'the item holds a newline; line filters take one item per line' } : { result: answers[next++]! },
+      multiline[i]
+        ? { error: 'the item holds a newline; line filters take one item per line' }
+        : { result: answers[next++]! },
     )
     if ((await q.commit(batch, outcomes)) === 'ok') done += outcomes.length
   }

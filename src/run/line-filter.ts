@@ -12,7 +12,12 @@ export class LineFilter {
   private exitReason?: string
 
   constructor(command: string, env: NodeJS.ProcessEnv, cwd?: string) {
-    this.child = spawn('/bin/sh', ['-c', command], { env, cwd, stdio: ['pipe', 'pipe', 'inherit'], detached: true })
+    this.child = spawn('/bin/sh', ['-c', command], {
+      env,
+      cwd,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    })
     this.child.stdout!.setEncoding('utf8')
     this.child.stdout!.on('data', (d: string) => {
       this.buffered += d
@@ -47,7 +52,10 @@ export class LineFilter {
       }
       if (this.exitReason) throw new FilterFailed(this.exitReason)
       const left = deadline - Date.now()
-      if (left <= 0) throw new FilterFailed(`the filter gave no answer within ${timeoutMs} ms (is its output line-buffered? e.g. python3 -u, sed -u, jq --unbuffered, awk with fflush())`)
+      if (left <= 0)
+        throw new FilterFailed(
+          `the filter gave no answer within ${timeoutMs} ms (is its output line-buffered? e.g. python3 -u, sed -u, jq --unbuffered, awk with fflush())`,
+        )
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 1000))
         this.waiter = () => {

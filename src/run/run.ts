@@ -43,13 +43,33 @@ export interface RunSummary {
   output_queue: string
 }
 
-export function taskSpecFor(what: RunWhat, name: string, redisUrl: string, q: { input: string; output: string }, cwd: string): TaskSpec {
-  const base: TaskSpec = { name, input_redis: redisUrl, output_redis: redisUrl, input_queue: q.input, output_queue: q.output }
+export function taskSpecFor(
+  what: RunWhat,
+  name: string,
+  redisUrl: string,
+  q: { input: string; output: string },
+  cwd: string,
+): TaskSpec {
+  const base: TaskSpec = {
+    name,
+    input_redis: redisUrl,
+    output_redis: redisUrl,
+    input_queue: q.input,
+    output_queue: q.output,
+  }
   if ('image' in what) return { ...base, image: what.image }
   if ('consumer' in what) return { ...base, command: what.consumer, shell: true, cwd }
   return {
     ...base,
-    command: [process.execPath, GRIDCORE_BIN, 'worker', '--filter', what.command, '--item-timeout', String(what.itemTimeoutMs / 1000)],
+    command: [
+      process.execPath,
+      GRIDCORE_BIN,
+      'worker',
+      '--filter',
+      what.command,
+      '--item-timeout',
+      String(what.itemTimeoutMs / 1000),
+    ],
     cwd,
   }
 }
@@ -57,8 +77,14 @@ export function taskSpecFor(what: RunWhat, name: string, redisUrl: string, q: { 
 export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOptions): Promise<RunSummary> {
   const started = Date.now()
   const redisUrl = profile.redisUrl
-  if (!redisUrl) throw new GridcoreError('USAGE', `cluster "${profile.name}" has no Redis URL: connect it again with --redis, or use gridcore up`)
-  const id = o.name ?? `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`
+  if (!redisUrl)
+    throw new GridcoreError(
+      'USAGE',
+      `cluster "${profile.name}" has no Redis URL: connect it again with --redis, or use gridcore up`,
+    )
+  const id =
+    o.name ??
+    `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`
   const q = { input: `gridcore:${id}:in`, output: `gridcore:${id}:out` }
   const keys = queueKeys(q.input, q.output)
   const redis = await openRedis(redisUrl)
@@ -67,7 +93,12 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
       throw new GridcoreError('USAGE', `queues of a run named "${id}" already exist: choose another --name`)
     }
     o.onPhase?.(`pushing items to ${q.input}`)
-    const pushed: PushResult = await pushItems({ redisUrl, queue: q.input, source: o.source, format: o.format })
+    const pushed: PushResult = await pushItems({
+      redisUrl,
+      queue: q.input,
+      source: o.source,
+      format: o.format,
+    })
     if (pushed.pushed === 0) throw new GridcoreError('USAGE', 'the input holds no items: nothing to run')
     o.onPhase?.(`registering task ${id}`)
     await hub.registerTask(taskSpecFor(o.what, id, redisUrl, q, o.cwd))
@@ -75,7 +106,10 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
     if (current !== id) {
       o.onPhase?.(`waiting for task "${current}" to finish first (gridcore task finish ends it)`)
       while ((await hub.listTasks()).current !== id) {
-        const stop = await Promise.race([new Promise((r) => setTimeout(() => r(false), 1_000)), o.interrupted?.then(() => true)])
+        const stop = await Promise.race([
+          new Promise((r) => setTimeout(() => r(false), 1_000)),
+          o.interrupted?.then(() => true),
+        ])
         if (stop) throw interrupted(id, q)
       }
     }

@@ -1,0 +1,49 @@
+// gridcore demo: up, 100,000 square roots through the Node template's consumer, a summary, down.
+import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../lib/base-command.js'
+import { fmtInt, fmtRate, interactive, progressLine } from '../lib/progress.js'
+import { waitForShutdownSignal } from '../lib/signals.js'
+import { runSteps } from '../lib/steps.js'
+import { type DemoResult, demo } from '../run/demo.js'
+
+export default class Demo extends GridcoreCommand<DemoResult> {
+  static override summary =
+    'See it work: a local cluster, 100,000 square roots through it, a summary, teardown.'
+  static override description =
+    `Uses a running local cluster if there is one (and leaves it running); otherwise starts one
+on the embedded engine with the process runtime (no Docker needed; ports 8080/6379 or free ones) and stops it after.`
+  static override flags = {
+    items: Flags.integer({ description: 'how many numbers', default: 100_000, min: 1 }),
+    'install-missing': Flags.boolean({
+      description: 'install redis-server with apt-get or brew when missing',
+      default: false,
+    }),
+  }
+
+  async run(): Promise<DemoResult> {
+    const { flags } = await this.parse(Demo)
+    const bar = progressLine(interactive(this.jsonEnabled()))
+    const r = await demo({
+      items: flags.items,
+      installMissing: flags['install-missing'],
+      runSteps: (steps, skipRest) => runSteps(steps, { json: this.jsonEnabled(), skipRest }),
+      onProgress: (p) =>
+        bar.update(
+          `${fmtInt(p.done)}/${fmtInt(p.total)} square roots · ${fmtRate(p.rate)}`,
+          p.total ? p.done / p.total : null,
+        ),
+      interrupted: waitForShutdownSignal(),
+    }).finally(() => bar.done())
+    const s = r.summary
+    this.say(
+      `${fmtInt(s.done)} of ${fmtInt(s.items)} square roots in ${s.seconds}s (${fmtRate(s.rate)}), ${s.failed + s.dead} lost or failed.`,
+    )
+    this.say(`First results: ${r.sample.join('  ')}`)
+    this.say(
+      r.started_cluster
+        ? 'The demo cluster is stopped again. Next: gridcore up, then gridcore run --help.'
+        : 'Your local cluster is still running.',
+    )
+    return r
+  }
+}
