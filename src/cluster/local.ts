@@ -8,6 +8,8 @@ interface ProcessRecord {
   pid?: number
   /** Command line recorded at start: down signals the pid only while it still matches. */
   cmdline?: string
+  /** Process start time recorded at start (Linux), the stronger identity check. */
+  started?: string
   config_path?: string
   binary_path?: string
   log_path?: string

@@ -54,11 +54,18 @@ export async function down(opts: { keepData: boolean }): Promise<DownResult> {
         .catch(() => {})
       await waitForExit(node.pid, 2_500)
     }
-    result.node = await stopDaemon({ pid: node.pid, cmdline: node.cmdline ?? '' }, 15_000)
+    result.node = await stopDaemon(
+      { pid: node.pid, cmdline: node.cmdline ?? '', started: node.started },
+      15_000,
+    )
   }
   // 2. The hub.
   if (state.computehub.pid)
-    result.hub = await stopDaemon({ pid: state.computehub.pid, cmdline: state.computehub.cmdline ?? '' })
+    result.hub = await stopDaemon({
+      pid: state.computehub.pid,
+      cmdline: state.computehub.cmdline ?? '',
+      started: state.computehub.started,
+    })
   // 3. Redis, only if gridcore started it.
   result.redis = await stopManagedRedis(state, profile?.redisUrl)
 

@@ -1,25 +1,18 @@
 // Detached daemons for a local cluster: start with pid + log file, recognise them later by command line,
 // and never signal a process gridcore did not start.
-import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
-import { alive } from '../redis/launcher.js'
+import { spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
+import { alive, cmdlineOf, startTimeOf } from '../lib/proc.js'
+
+export { cmdlineOf, startTimeOf }
 
 export interface Daemon {
   pid: number
   /** The command line as the OS reports it, recorded right after start. */
   cmdline: string
+  /** The process's start time (Linux: clock ticks after boot); survives exec, tells a reused pid apart. */
+  started?: string
   log_path: string
-}
-
-export function cmdlineOf(pid: number): string | undefined {
-  try {
-    if (process.platform === 'linux')
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ')
-    const r = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
-    return r.status === 0 ? r.stdout.trim() : undefined
-  } catch {
-    return undefined
-  }
 }
 
 export async function spawnDaemon(
@@ -41,17 +34,28 @@ export async function spawnDaemon(
   })
   child.unref()
   const pid = child.pid!
-  return { pid, cmdline: cmdlineOf(pid) ?? [cmd, ...args].join(' '), log_path: opts.logPath }
+  return {
+    pid,
+    cmdline: cmdlineOf(pid) ?? [cmd, ...args].join(' '),
+    started: startTimeOf(pid),
+    log_path: opts.logPath,
+  }
 }
 
-/** True when pid runs and its command line is the one recorded at start. */
-export function isOurs(d: Pick<Daemon, 'pid' | 'cmdline'>): boolean {
-  return alive(d.pid) && cmdlineOf(d.pid) === d.cmdline
+/**
+ * True when pid still runs the process we started: same start time where the OS tells it (an exec keeps it,
+ * a reused pid does not), else the same command line.
+ */
+export function isOurs(d: Pick<Daemon, 'pid' | 'cmdline' | 'started'>): boolean {
+  if (!alive(d.pid)) return false
+  const started = startTimeOf(d.pid)
+  if (d.started && started) return started === d.started
+  return cmdlineOf(d.pid) === d.cmdline
 }
 
 /** SIGTERM, wait, SIGKILL — only if the process is still the one we started. Returns how it went. */
 export async function stopDaemon(
-  d: Pick<Daemon, 'pid' | 'cmdline'>,
+  d: Pick<Daemon, 'pid' | 'cmdline' | 'started'>,
   timeoutMs = 10_000,
 ): Promise<'stopped' | 'killed' | 'gone' | 'not-ours'> {
   if (!alive(d.pid)) return 'gone'

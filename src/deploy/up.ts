@@ -275,6 +275,7 @@ export function planUp(o: UpOptions): UpPlan {
             url: hubUrl,
             pid: s.hub!.pid,
             cmdline: s.hub!.cmdline,
+            started: s.hub!.started,
             config_path: s.configs!.hub,
             binary_path: s.binaries?.computehub ?? GRIDCORE_BIN,
             log_path: s.hub!.log_path,
@@ -282,6 +283,7 @@ export function planUp(o: UpOptions): UpPlan {
           gridnode: {
             pid: s.node!.pid,
             cmdline: s.node!.cmdline,
+            started: s.node!.started,
             node_id: s.nodeId,
             parallelism,
             config_path: s.configs!.node,

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path'
 import { splitArgv } from '../cluster/tasks.js'
 import type { TaskConfig } from '../hub/protocol.js'
 import { writeFileAtomic } from '../lib/fs.js'
+import { startTimeOf } from '../lib/proc.js'
 import { CappedLog } from './log-file.js'
 import type { Exit, InstanceSpec, RunningInstance, Runtime } from './runtime.js'
 
@@ -103,7 +104,7 @@ export class ProcessRuntime implements Runtime {
     this.nodeId = nodeId
     let killed = 0
     for (const rec of this.readPids()) {
-      if (processStart(rec.pid) === rec.start) {
+      if (startTimeOf(rec.pid) === rec.start) {
         killGroup(rec.pid, 'SIGKILL')
         killed++
       }
@@ -129,7 +130,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private remember(pid: number): void {
-    this.pids.set(pid, { pid, start: processStart(pid) ?? '' })
+    this.pids.set(pid, { pid, start: startTimeOf(pid) ?? '' })
     this.savePids()
   }
 
@@ -150,16 +151,6 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
     try {
       process.kill(pid, signal)
     } catch {}
-  }
-}
-
-/** The process's start time in clock ticks since boot (field 22 of /proc/pid/stat), to tell reused pids apart. */
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
   }
 }
 

@@ -6,6 +6,9 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { GridcoreError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
+import { alive } from '../lib/proc.js'
+
+export { alive }
 
 export interface RedisLaunchOptions {
   port: number
@@ -173,21 +176,6 @@ export async function stopRedis(
   const deadline = Date.now() + timeoutMs
   while (alive(r.pid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50))
   if (alive(r.pid)) process.kill(r.pid, 'SIGKILL')
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  if (process.platform !== 'linux') return true
-  try {
-    // A zombie (exited, not yet reaped) still answers signal 0; it is gone all the same.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return false
-  }
 }
 
 const busy = (port: number) =>
