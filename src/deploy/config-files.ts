@@ -44,7 +44,7 @@ export function writeLocalConfigs(
       `runtime = ${q(o.runtime)}`,
       'network_mode = "host"',
       'allowed_commands = ["*"]',
-      'task_poll_interval = 0.5',
+      'task_poll_interval = 0.2',
       '',
     ].join('\n'),
     { mode: 0o600, dirMode: 0o700 },

@@ -86,7 +86,8 @@ export class ReliableQueue {
       const results = outcomes.flatMap((o) => ('result' in o ? [o.result] : []))
       if (results.length) await this.output.lpush(k.output, ...results)
     }
-    const args = outcomes.flatMap((o) => ('result' in o ? ['r', o.result] : ['f', o.error]))
+    const failedAt = outcomes.flatMap((o, i) => ('error' in o ? [i + 1] : [])).join(',')
+    const payloads = outcomes.map((o) => ('result' in o ? o.result : o.error))
     const r = await this.redis.gcCommit(
       k.processing(this.consumer),
       k.lease(this.consumer),
@@ -98,7 +99,8 @@ export class ReliableQueue {
       this.consumer,
       Date.now(),
       this.output ? 0 : 1,
-      ...args,
+      failedAt,
+      ...payloads,
     )
     return r === -1 ? this.refused(batch) : this.settled(batch, outcomes.length)
   }

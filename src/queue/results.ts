@@ -123,7 +123,7 @@ function csvCell(v: unknown): string {
 
 export async function collectResults(opts: CollectOptions): Promise<CollectResult> {
   const { redis, keys } = opts
-  const batch = opts.batch ?? 1000
+  const batch = opts.batch ?? 5000
   const base = { queue: keys.output, out: opts.out ?? null, format: opts.format }
   if (opts.peek !== undefined) {
     const items = (await redis.lrange(keys.output, -opts.peek, -1)).reverse()

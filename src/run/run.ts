@@ -92,16 +92,18 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
     if (await redis.exists(q.input, q.output)) {
       throw new GridcoreError('USAGE', `queues of a run named "${id}" already exist: choose another --name`)
     }
-    o.onPhase?.(`pushing items to ${q.input}`)
-    const pushed: PushResult = await pushItems({
-      redisUrl,
-      queue: q.input,
-      source: o.source,
-      format: o.format,
-    })
-    if (pushed.pushed === 0) throw new GridcoreError('USAGE', 'the input holds no items: nothing to run')
+    // The task goes first, so its instances start while the items are still being pushed.
     o.onPhase?.(`registering task ${id}`)
     await hub.registerTask(taskSpecFor(o.what, id, redisUrl, q, o.cwd))
+    o.onPhase?.(`pushing items to ${q.input}`)
+    let pushed: PushResult
+    try {
+      pushed = await pushItems({ redisUrl, queue: q.input, source: o.source, format: o.format })
+      if (pushed.pushed === 0) throw new GridcoreError('USAGE', 'the input holds no items: nothing to run')
+    } catch (err) {
+      if ((await hub.listTasks().catch(() => null))?.current === id) await hub.finishTask().catch(() => {})
+      throw err
+    }
     const { current } = await hub.listTasks()
     if (current !== id) {
       o.onPhase?.(`waiting for task "${current}" to finish first (gridcore task finish ends it)`)
@@ -114,6 +116,21 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
       }
     }
     o.onPhase?.(`running ${pushed.pushed} items`)
+    // Results are collected while the items run, so Redis does not hold them all and the end comes sooner.
+    let collecting = true
+    let written = 0
+    let first = true
+    const collect = async () => {
+      const r = await collectResults({ redis, keys, format: o.outputFormat, out: o.output, overwrite: first })
+      first = false
+      written += r.written
+    }
+    const collector = (async () => {
+      while (collecting) {
+        await collect()
+        if (collecting) await new Promise((r) => setTimeout(r, 200))
+      }
+    })()
     let summary: Awaited<ReturnType<typeof watchQueue>>
     try {
       summary = await watchQueue({
@@ -127,20 +144,22 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
         interrupted: o.interrupted,
       })
     } catch (err) {
+      collecting = false
+      await collector.catch(() => {})
       if (err instanceof GridcoreError && err.code === 'INTERRUPTED') throw interrupted(id, q)
       throw err
     }
+    collecting = false
+    await collector
     if ((await hub.listTasks()).current === id) await hub.finishTask()
     o.onPhase?.('collecting results')
-    const collected = o.output
-      ? await collectResults({ redis, keys, format: o.outputFormat, out: o.output, overwrite: true })
-      : await collectResults({ redis, keys, format: o.outputFormat })
+    await collect()
     if (summary.failed === 0 && summary.dead === 0) await purge(redis, keys, false)
     const seconds = (Date.now() - started) / 1000
     return {
       task: id,
       items: pushed.pushed,
-      done: collected.written,
+      done: written,
       failed: summary.failed,
       dead: summary.dead,
       seconds: Math.round(seconds * 100) / 100,

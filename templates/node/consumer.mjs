@@ -3,7 +3,8 @@
 // Speaks gridcore's reliable queue protocol (lua/): batched take under a lease, lease renewal, fenced
 // commit of results and failures, and on SIGTERM: finish the item in hand, commit, hand the rest back,
 // exit 0. Configured by the env vars GridNode sets (INPUT_REDIS_URL, OUTPUT_REDIS_URL, INPUT_QUEUE,
-// OUTPUT_QUEUE, NODE_ID, INSTANCE_ID). Tuning: GRIDCORE_BATCH (100), GRIDCORE_LEASE_MS (30000),
+// OUTPUT_QUEUE, NODE_ID, INSTANCE_ID). Tuning: GRIDCORE_BATCH (most items per take, 1000; the batch adapts so
+// one takes about half a second of work), GRIDCORE_LEASE_MS (30000),
 // GRIDCORE_MAX_ATTEMPTS (3), GRIDCORE_IDLE_EXIT_S (unset: run until stopped).
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -20,7 +21,8 @@ const OUTPUT_URL = env.OUTPUT_REDIS_URL || INPUT_URL
 const IN = env.INPUT_QUEUE || failFast('INPUT_QUEUE not set')
 const OUT = env.OUTPUT_QUEUE || `${IN}:output`
 const CONSUMER = `${env.NODE_ID || 'local'}:${env.INSTANCE_ID || '0'}`
-const BATCH = Number(env.GRIDCORE_BATCH || 100)
+const BATCH = Number(env.GRIDCORE_BATCH || 1000)
+const BATCH_MS = 500
 const LEASE_MS = Number(env.GRIDCORE_LEASE_MS || 30000)
 const MAX_ATTEMPTS = Number(env.GRIDCORE_MAX_ATTEMPTS || 3)
 const IDLE_EXIT_MS = env.GRIDCORE_IDLE_EXIT_S ? Number(env.GRIDCORE_IDLE_EXIT_S) * 1000 : undefined
@@ -50,6 +52,9 @@ try {
 } catch (err) {
   failFast(`Redis connection failed: ${err.code ?? err.message.split(' ')[0]}`)
 }
+const remote = output !== input
+// Loaded up front, so pipelined calls never fall back to EVAL out of order.
+for (const script of Object.values(lua)) await input.load(script)
 
 let stopping = false
 process.on('SIGTERM', () => {
@@ -60,32 +65,50 @@ process.on('SIGINT', () => {
 })
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-let idleSince = Date.now()
-let pause = 10
-while (!stopping) {
-  const token = randomBytes(12).toString('hex')
-  const items = await input.script(
+const take = (token) =>
+  input.script(
     lua.take,
     [IN, K.processing, K.lease, K.consumers, K.attempts, K.dead, K.stats],
-    [BATCH, LEASE_MS, token, CONSUMER, MAX_ATTEMPTS, Date.now()],
+    [batch, LEASE_MS, token, CONSUMER, MAX_ATTEMPTS, Date.now()],
   )
+const commit = (token, failed, payloads) =>
+  input.script(
+    lua.commit,
+    [K.processing, K.lease, OUT, K.stats, K.failed, K.attempts],
+    [token, CONSUMER, Date.now(), remote ? 0 : 1, failed.join(','), ...payloads],
+  )
+
+// Start small (slow items should spread over the instances), grow while items are quick.
+let batch = Math.min(BATCH, 10)
+let idleSince = Date.now()
+let pause = 10
+let token = randomBytes(12).toString('hex')
+let next = take(token)
+while (true) {
+  const items = await next
   if (!items.length) {
-    if (IDLE_EXIT_MS !== undefined && Date.now() - idleSince >= IDLE_EXIT_MS) break
+    if (stopping || (IDLE_EXIT_MS !== undefined && Date.now() - idleSince >= IDLE_EXIT_MS)) break
     await sleep(pause)
     pause = Math.min(pause * 2, 500)
+    token = randomBytes(12).toString('hex')
+    next = take(token)
     continue
   }
   idleSince = Date.now()
   pause = 10
-  const outcomes = []
-  let renewed = Date.now()
+  const payloads = []
+  const failed = []
+  const began = Date.now()
+  let renewed = began
   let lost = false
   for (const item of items) {
     if (stopping) break
     try {
-      outcomes.push('r', String(await processItem(item)))
+      const r = processItem(item)
+      payloads.push(String(r && typeof r.then === 'function' ? await r : r))
     } catch (err) {
-      outcomes.push('f', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+      payloads.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+      failed.push(payloads.length)
     }
     if (Date.now() - renewed > LEASE_MS / 3) {
       renewed = Date.now()
@@ -95,34 +118,36 @@ while (!stopping) {
       }
     }
   }
-  const settled = outcomes.length / 2
-  if (settled) {
-    const remote = output !== input
+  const perItem = (Date.now() - began) / Math.max(1, payloads.length)
+  batch = Math.max(1, Math.min(BATCH, Math.floor(BATCH_MS / Math.max(perItem, 0.01)), batch * 4))
+  const committing = token
+  token = randomBytes(12).toString('hex')
+  let settled
+  if (payloads.length && !lost) {
     if (remote) {
-      const results = outcomes.filter((_, i) => i % 2 === 1 && outcomes[i - 1] === 'r')
-      if (!(await input.script(lua.renew, [K.lease], [token, LEASE_MS]))) lost = true
+      const results = payloads.filter((_, i) => !failed.includes(i + 1))
+      if (!(await input.script(lua.renew, [K.lease], [committing, LEASE_MS]))) lost = true
       else if (results.length) await output.call('LPUSH', OUT, ...results)
     }
-    if (!lost) {
-      const res = await input.script(
-        lua.commit,
-        [K.processing, K.lease, OUT, K.stats, K.failed, K.attempts],
-        [token, CONSUMER, Date.now(), remote ? 0 : 1, ...outcomes],
-      )
-      lost = res === -1
-    }
-    if (lost) {
-      process.stderr.write(`${JSON.stringify({ warning: 'lease lost: commit refused', items: settled })}\n`)
-      continue
-    }
+    if (!lost) settled = commit(committing, failed, payloads)
   }
-  if (settled < items.length) {
+  const finished = payloads.length === items.length && !lost && !stopping
+  // Pipelined: the next take goes out right behind the commit (Redis runs them in this order).
+  if (finished) next = take(token)
+  if (settled && (await settled) === -1) lost = true
+  if (lost)
+    process.stderr.write(
+      `${JSON.stringify({ warning: 'lease lost: commit refused', items: payloads.length })}\n`,
+    )
+  if (!finished) {
     await input.script(
       lua.recover,
       [K.processing, K.lease, IN, K.dead, K.attempts, K.stats, K.consumers],
       [CONSUMER, MAX_ATTEMPTS, 1, Date.now(), 0],
     )
+    if (stopping) break
+    next = take(token)
   }
 }
 input.close()
-if (output !== input) output.close()
+if (remote) output.close()

@@ -53,19 +53,29 @@ export class RespClient {
   }
 
   call(...args) {
+    return this.send(args)
+  }
+
+  /** Sends one command given as an array; several sends in a row are pipelined (answered in order). */
+  send(args) {
     if (this.closed) return Promise.reject(this.closed)
-    const parts = [`*${args.length}\r\n`]
+    let out = `*${args.length}\r\n`
     for (const a of args) {
-      const s = String(a)
-      parts.push(`$${Buffer.byteLength(s)}\r\n${s}\r\n`)
+      const s = typeof a === 'string' ? a : String(a)
+      out += `$${Buffer.byteLength(s)}\r\n${s}\r\n`
     }
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject })
-      this.socket.write(parts.join(''))
+      this.socket.write(out)
     })
   }
 
-  /** EVALSHA with a fallback to EVAL when the server does not have the script yet. */
+  /** SCRIPT LOAD: the server keeps the script, later calls send only its SHA. */
+  async load(lua) {
+    this.shas.set(lua, await this.send(['SCRIPT', 'LOAD', lua]))
+  }
+
+  /** EVALSHA with a fallback to EVAL when the server does not have the script (e.g. it restarted). */
   async script(lua, keys, args) {
     let sha = this.shas.get(lua)
     if (!sha) {
@@ -73,10 +83,10 @@ export class RespClient {
       this.shas.set(lua, sha)
     }
     try {
-      return await this.call('EVALSHA', sha, keys.length, ...keys, ...args)
+      return await this.send(['EVALSHA', sha, keys.length].concat(keys, args))
     } catch (err) {
       if (!String(err.message).startsWith('NOSCRIPT')) throw err
-      return this.call('EVAL', lua, keys.length, ...keys, ...args)
+      return this.send(['EVAL', lua, keys.length].concat(keys, args))
     }
   }
 
@@ -100,8 +110,8 @@ export class RespClient {
 
 function parse(buf, pos) {
   if (pos >= buf.length) return null
-  const end = buf.indexOf('\r\n', pos)
-  if (end === -1) return null
+  const end = buf.indexOf(13, pos)
+  if (end === -1 || end + 1 >= buf.length) return null
   const type = String.fromCharCode(buf[pos])
   const line = buf.toString('utf8', pos + 1, end)
   let next = end + 2

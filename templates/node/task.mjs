@@ -1,7 +1,8 @@
 // The one function you edit: turn one item (a string) into its result (a string).
-// Throw to fail the item: it goes to the failed list with the error and can be retried
-// (gridcore queue retry). Keep it idempotent: after a crash an item may be processed again.
+// It may be async (return a Promise) when it waits on I/O. Throw to fail the item: it goes to the failed
+// list with the error and can be retried (gridcore queue retry). Keep it idempotent: after a crash an
+// item may be processed again.
 
-export async function process(item) {
+export function process(item) {
   return `${item}:${Math.sqrt(Number(item))}`
 }

@@ -99,30 +99,32 @@ def main():
             pause = min(pause * 2, 0.5)
             continue
         idle_since, pause = time.time(), 0.01
-        outcomes, renewed, lost = [], time.time(), False
+        payloads, failed, renewed, lost = [], [], time.time(), False
         for item in items:
             if stopping:
                 break
             try:
-                outcomes += ["r", str(process(item))]
+                payloads.append(str(process(item)))
             except Exception as err:  # the item fails, the consumer goes on
-                outcomes += ["f", "%s: %s" % (type(err).__name__, err)]
+                payloads.append("%s: %s" % (type(err).__name__, err))
+                failed.append(str(len(payloads)))
             if (time.time() - renewed) * 1000 > LEASE_MS / 3:
                 renewed = time.time()
                 if not renew(keys=[K_LEASE], args=[token, LEASE_MS]):
                     lost = True
                     break
-        settled = len(outcomes) // 2
+        settled = len(payloads)
         if settled:
             if OUTPUT_URL != INPUT_URL:
-                results = [outcomes[i + 1] for i in range(0, len(outcomes), 2) if outcomes[i] == "r"]
+                bad = set(int(p) for p in failed)
+                results = [p for i, p in enumerate(payloads) if i + 1 not in bad]
                 if not renew(keys=[K_LEASE], args=[token, LEASE_MS]):
                     lost = True
                 elif results:
                     r_out.lpush(OUTPUT_QUEUE, *results)
             if not lost:
                 res = commit(keys=[K_PROCESSING, K_LEASE, OUTPUT_QUEUE, K_STATS, K_FAILED, K_ATTEMPTS],
-                             args=[token, CONSUMER, now_ms(), 1 if OUTPUT_URL == INPUT_URL else 0] + outcomes)
+                             args=[token, CONSUMER, now_ms(), 1 if OUTPUT_URL == INPUT_URL else 0, ",".join(failed)] + payloads)
                 lost = res == -1
             if lost:
                 print(json.dumps({"warning": "lease lost: commit refused", "items": settled}), file=sys.stderr, flush=True)

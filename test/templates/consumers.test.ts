@@ -33,7 +33,7 @@ const T: Record<TemplateName, { cmd: (d: string) => string[]; file: string; slow
       file: 'task.mjs',
       slow: (s) =>
         s.replace(
-          'export async function process(item) {',
+          'export function process(item) {',
           'export async function process(item) {\n  if (Number(item) % 4 === 0) await new Promise((r) => setTimeout(r, 1))',
         ),
     },

@@ -145,7 +145,8 @@ fn main() {
         }
         idle_since = Instant::now();
         pause = Duration::from_millis(10);
-        let mut outcomes: Vec<String> = Vec::with_capacity(items.len() * 2);
+        let mut payloads: Vec<String> = Vec::with_capacity(items.len());
+        let mut failed: Vec<String> = Vec::new();
         let mut renewed = Instant::now();
         let mut lost = false;
         for item in &items {
@@ -153,8 +154,11 @@ fn main() {
                 break;
             }
             match task::process(item) {
-                Ok(result) => outcomes.extend(["r".to_string(), result]),
-                Err(error) => outcomes.extend(["f".to_string(), error]),
+                Ok(result) => payloads.push(result),
+                Err(error) => {
+                    payloads.push(error);
+                    failed.push(payloads.len().to_string());
+                }
             }
             if renewed.elapsed().as_millis() > lease_ms / 3 {
                 renewed = Instant::now();
@@ -164,14 +168,14 @@ fn main() {
                 }
             }
         }
-        let settled = outcomes.len() / 2;
+        let settled = payloads.len();
         if settled > 0 {
             if let Some(out) = output.as_mut() {
                 if let Reply::Int(0) = run(scripts.run(&mut input, renew, &[&k_lease], &[&tok, &lease])) {
                     lost = true;
                 } else {
                     let mut call: Vec<&str> = vec!["LPUSH", &output_q];
-                    call.extend(outcomes.chunks(2).filter(|o| o[0] == "r").map(|o| o[1].as_str()));
+                    call.extend(payloads.iter().enumerate().filter(|(i, _)| !failed.contains(&(i + 1).to_string())).map(|(_, p)| p.as_str()));
                     if call.len() > 2 {
                         run(out.call(&call));
                     }
@@ -180,8 +184,9 @@ fn main() {
             if !lost {
                 let now = now_ms();
                 let push = if remote { "0" } else { "1" };
-                let mut args: Vec<&str> = vec![&tok, &consumer, &now, push];
-                args.extend(outcomes.iter().map(|s| s.as_str()));
+                let failed_at = failed.join(",");
+                let mut args: Vec<&str> = vec![&tok, &consumer, &now, push, &failed_at];
+                args.extend(payloads.iter().map(|s| s.as_str()));
                 let r = run(scripts.run(&mut input, commit, &[&k_processing, &k_lease, &output_q, &k_stats, &k_failed, &k_attempts], &args));
                 lost = matches!(r, Reply::Int(-1));
             }
