@@ -21,7 +21,7 @@ export interface LocalClusterState {
   token?: string
   token_ref?: string
   engine?: 'embedded' | 'native'
-  runtime?: 'docker' | 'process'
+  runtime?: 'docker' | 'process' | 'auto'
   computehub: ProcessRecord & { url: string }
   gridnode?: ProcessRecord & { node_id?: string; parallelism?: number; state_dir?: string }
   /** url has its password redacted; the full URL is in the local profile (credentials.toml). */

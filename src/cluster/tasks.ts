@@ -13,6 +13,7 @@ export interface TaskInput {
   outputQueue?: string
   command?: string
   shell?: boolean
+  cwd?: string
 }
 
 const PLATFORM_IMAGE = /^([a-z0-9]+\/[a-z0-9_]+(?:\/v\d+)?)=(\S+)$/
@@ -50,6 +51,7 @@ export function buildTaskSpec(input: TaskInput, defaultRedis?: string): TaskSpec
   if (input.command) {
     spec.command = input.shell ? input.command : splitArgv(input.command)
     if (input.shell) spec.shell = true
+    if (input.cwd) spec.cwd = input.cwd
   }
   return spec
 }

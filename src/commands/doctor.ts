@@ -10,8 +10,12 @@ export default class Doctor extends GridcoreCommand<DoctorReport> {
   static override description =
     'Each finding comes with its fix. Exit 0 when gridcore up can succeed, 3 when it cannot.'
   static override flags = {
-    'hub-port': Flags.integer({ description: 'hub port to check', default: 8080 }),
-    'redis-port': Flags.integer({ description: 'Redis port to check', default: 6379 }),
+    'hub-port': Flags.integer({ description: 'hub port to check', default: 8080, env: 'GRIDCORE_HUB_PORT' }),
+    'redis-port': Flags.integer({
+      description: 'Redis port to check',
+      default: 6379,
+      env: 'GRIDCORE_REDIS_PORT',
+    }),
   }
 
   async run(): Promise<DoctorReport> {

@@ -86,8 +86,8 @@ collects, finishes; --local brings a local cluster up first when none runs. Ctrl
         engine: 'auto',
         runtime: 'auto',
         redis: 'auto',
-        hubPort: 8080,
-        redisPort: 6379,
+        hubPort: Number(process.env.GRIDCORE_HUB_PORT ?? 8080),
+        redisPort: Number(process.env.GRIDCORE_REDIS_PORT ?? 6379),
         installMissing: false,
       })
       try {

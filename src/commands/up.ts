@@ -29,12 +29,19 @@ hub and node. --runtime auto runs items as Docker containers when an engine answ
       description: 'how the node runs items',
     })(),
     redis: Flags.string({ description: 'auto | local | docker | an existing redis:// URL', default: 'auto' }),
-    'hub-port': Flags.integer({ description: 'hub port on 127.0.0.1', default: 8080, min: 1, max: 65535 }),
+    'hub-port': Flags.integer({
+      description: 'hub port on 127.0.0.1',
+      default: 8080,
+      min: 1,
+      max: 65535,
+      env: 'GRIDCORE_HUB_PORT',
+    }),
     'redis-port': Flags.integer({
       description: 'Redis port on 127.0.0.1',
       default: 6379,
       min: 1,
       max: 65535,
+      env: 'GRIDCORE_REDIS_PORT',
     }),
     parallelism: Flags.integer({ description: 'instances on the node (default: CPU count)', min: 1 }),
     'install-missing': Flags.boolean({

@@ -14,7 +14,7 @@ export interface LocalConfigs {
 /** Writes both files (0600: they hold the token); refuses to overwrite files gridcore did not write. */
 export function writeLocalConfigs(
   dir: string,
-  o: { hubPort: number; token: string; parallelism: number; runtime: 'docker' | 'process' },
+  o: { hubPort: number; token: string; parallelism: number; runtime: 'docker' | 'process' | 'auto' },
 ): LocalConfigs {
   const hub = join(dir, 'computehub.toml')
   const node = join(dir, 'gridnode.toml')

@@ -41,10 +41,20 @@ export async function dockerAnswers(): Promise<boolean> {
   }
 }
 
+/**
+ * runtime auto: the node runs command tasks as processes and image tasks as containers (when Docker answers).
+ * engine auto: the upstream binaries when installed and the runtime is docker (the upstream gridnode runs only
+ * containers), else gridcore's embedded hub and node.
+ */
 export async function resolveEngine(
   engine: EngineChoice,
   runtime: RuntimeChoice,
-): Promise<{ engine: 'embedded' | 'native'; runtime: 'docker' | 'process'; binaries?: NativeBinaries }> {
+): Promise<{
+  engine: 'embedded' | 'native'
+  runtime: 'docker' | 'process' | 'auto'
+  docker: boolean
+  binaries?: NativeBinaries
+}> {
   const docker = runtime === 'process' ? false : await dockerAnswers()
   if (runtime === 'docker' && !docker) {
     throw new GridcoreError(
@@ -52,7 +62,6 @@ export async function resolveEngine(
       'no Docker engine answers: start Docker, or use --runtime process (items run as local processes)',
     )
   }
-  const rt = runtime === 'auto' ? (docker ? 'docker' : 'process') : runtime
   const binaries = installedBinaries()
   if (engine === 'native') {
     if (!binaries)
@@ -60,14 +69,15 @@ export async function resolveEngine(
         'CONFIG',
         'the upstream binaries are not installed: run gridcore fetch, or use --engine embedded',
       )
-    if (rt !== 'docker') {
+    if (runtime !== 'docker') {
       throw new GridcoreError(
         'CONFIG',
-        'the upstream gridnode runs only Docker containers: use --engine embedded for the process runtime',
+        'the upstream gridnode runs only Docker containers: pass --runtime docker, or use --engine embedded',
       )
     }
-    return { engine: 'native', runtime: rt, binaries }
+    return { engine: 'native', runtime, docker, binaries }
   }
-  if (engine === 'auto' && binaries && rt === 'docker') return { engine: 'native', runtime: rt, binaries }
-  return { engine: 'embedded', runtime: rt }
+  if (engine === 'auto' && binaries && runtime === 'docker')
+    return { engine: 'native', runtime, docker, binaries }
+  return { engine: 'embedded', runtime, docker }
 }

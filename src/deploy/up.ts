@@ -75,7 +75,8 @@ export function planUp(o: UpOptions): UpPlan {
   const s: {
     running?: LocalClusterState
     engine?: 'embedded' | 'native'
-    runtime?: 'docker' | 'process'
+    runtime?: 'docker' | 'process' | 'auto'
+    docker?: boolean
     binaries?: NativeBinaries
     redisVia?: 'binary' | 'docker' | 'url'
     redis?: LaunchedRedis
@@ -129,7 +130,13 @@ export function planUp(o: UpOptions): UpPlan {
             'redis-server is not installed: install it (apt-get install redis-server / brew install redis), or pass --install-missing',
           )
         }
-        return `${r.engine} engine, ${r.runtime} runtime, Redis via ${s.redisVia === 'url' ? 'an existing server' : s.redisVia}`
+        const rt =
+          r.runtime === 'auto'
+            ? r.docker
+              ? 'auto runtime (processes + Docker)'
+              : 'auto runtime (processes; no Docker engine)'
+            : `${r.runtime} runtime`
+        return `${r.engine} engine, ${rt}, Redis via ${s.redisVia === 'url' ? 'an existing server' : s.redisVia}`
       },
     },
     {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { paths } from '../cluster/paths.js'
 import { findUpstreamConfig } from '../hub/config.js'
 import { configError } from '../lib/errors.js'
+import { AutoRuntime } from './auto-runtime.js'
 import { type NodeConfig, type RuntimeChoice, readNodeConfig } from './config.js'
 import { DockerRuntime } from './docker-runtime.js'
 import { ProcessRuntime } from './process-runtime.js'
@@ -72,7 +73,7 @@ export function resolveNodeOptions(f: NodeFlagInput, env = process.env): Resolve
   }
 }
 
-/** auto: Docker when an engine answers, else local processes. */
+/** auto: command tasks as local processes, image tasks as Docker containers when an engine answers. */
 export async function chooseRuntime(r: ResolvedNode): Promise<Runtime> {
   const docker = () =>
     new DockerRuntime({ memoryMb: r.config.container_memory, networkMode: r.config.network_mode })
@@ -80,11 +81,11 @@ export async function chooseRuntime(r: ResolvedNode): Promise<Runtime> {
     new ProcessRuntime({ allowedCommands: r.config.allowed_commands, stateDir: r.stateDir })
   if (r.config.runtime === 'docker') return docker()
   if (r.config.runtime === 'process') return processes()
+  let engine = false
   try {
     const { connectDocker } = await import('../docker/engine.js')
     await connectDocker()
-    return docker()
-  } catch {
-    return processes()
-  }
+    engine = true
+  } catch {}
+  return new AutoRuntime(processes(), engine ? docker() : undefined)
 }

@@ -22,7 +22,7 @@ export interface RunningInstance {
 }
 
 export interface Runtime {
-  readonly name: 'docker' | 'process'
+  readonly name: 'docker' | 'process' | 'auto'
   /** Why this node cannot run the task, or null when it can. */
   cannotRun(task: TaskConfig): string | null
   start(spec: InstanceSpec): Promise<RunningInstance>

@@ -33,8 +33,8 @@ export async function demo(o: {
       engine: 'embedded',
       runtime: 'process',
       redis: 'auto',
-      hubPort: await freePortNear(8080),
-      redisPort: await freePortNear(6379),
+      hubPort: await freePortNear(Number(process.env.GRIDCORE_HUB_PORT ?? 8080)),
+      redisPort: await freePortNear(Number(process.env.GRIDCORE_REDIS_PORT ?? 6379)),
       installMissing: o.installMissing,
     })
     try {

@@ -202,7 +202,7 @@ describe('gridcore up / down', () => {
     ])
     expect(processOnly.code).toBe(3)
     expect(processOnly.stderr).toMatch(
-      /the upstream gridnode runs only Docker containers: use --engine embedded for the process runtime/,
+      /the upstream gridnode runs only Docker containers: pass --runtime docker, or use --engine embedded/,
     )
   })
 

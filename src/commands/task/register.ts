@@ -36,6 +36,9 @@ export default class TaskRegister extends GridcoreCommand<RegisterResult> {
       description: 'program for process-runtime nodes (argv, split like a shell would)',
     }),
     shell: Flags.boolean({ description: 'run --command through /bin/sh', default: false }),
+    cwd: Flags.string({
+      description: 'working directory for --command on process nodes (default: this directory)',
+    }),
   }
 
   async run(): Promise<RegisterResult> {
@@ -52,6 +55,7 @@ export default class TaskRegister extends GridcoreCommand<RegisterResult> {
         outputQueue: flags['output-queue'],
         command: flags.command,
         shell: flags.shell,
+        cwd: flags.command ? (flags.cwd ?? process.cwd()) : undefined,
       },
       profile.redisUrl,
     )
