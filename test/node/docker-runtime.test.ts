@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
-import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
 import { busyboxImage, containersOf, requireDocker } from '../helpers/docker.js'
@@ -14,7 +13,6 @@ import { tempDir } from '../helpers/tmp.js'
 const dir = tempDir()
 let docker: Docker
 let redis: TestRedis
-let r: Redis
 let hub: TestHub
 const nodes: NodeProc[] = []
 const DOCKER_TOML = { runtime: '"docker"', network_mode: '"host"', container_memory: 64, stop_timeout: 1 }
@@ -22,7 +20,6 @@ const DOCKER_TOML = { runtime: '"docker"', network_mode: '"host"', container_mem
 beforeAll(async () => {
   docker = await requireDocker()
   redis = await startTestRedis()
-  r = redis.client()
   hub = await startTestHub({ dir })
   await busyboxImage(
     docker,

@@ -33,7 +33,7 @@ afterAll(async () => {
 })
 
 /** The ```sh blocks of a markdown file, in order. */
-export function shellBlocks(markdown: string): string[] {
+function shellBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)
 }
 
