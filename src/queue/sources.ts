@@ -98,18 +98,12 @@ async function feedLines(
     if (!jsonl) return sink.add(buf, s, e)
     const text = buf.toString('utf8', s, e).trim()
     if (!text) return
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (err) {
-      if (opts.skipInvalid) {
-        skipped++
-        return
-      }
-      throw new InvalidRecord(line, `not valid JSON (${(err as Error).message})`)
+    const parsed = parseJsonRecord(text, line, opts.skipInvalid)
+    if (!parsed) {
+      skipped++
+      return
     }
-    if (typeof value === 'string') sink.addString(value)
-    else sink.addString(text)
+    sink.addString(typeof parsed.value === 'string' ? parsed.value : text)
   }
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     opts.onBytes?.(chunk.length)
@@ -202,16 +196,12 @@ async function feedJsonArray(stream: Readable, sink: PushSink, opts: FeedOptions
     const text = elem.trim()
     elem = ''
     if (!text) throw new InvalidRecord(elemLine, 'an empty array element')
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (err) {
-      if (opts.skipInvalid) {
-        skipped++
-        return
-      }
-      throw new InvalidRecord(elemLine, `not valid JSON (${(err as Error).message})`)
+    const parsed = parseJsonRecord(text, elemLine, opts.skipInvalid)
+    if (!parsed) {
+      skipped++
+      return
     }
+    const value = parsed.value
     elements++
     sink.addString(typeof value === 'string' ? value : JSON.stringify(value))
   }
@@ -269,4 +259,14 @@ async function feedJsonArray(stream: Readable, sink: PushSink, opts: FeedOptions
       final === 'before' ? 'the input is empty, not a JSON array' : 'the JSON array is not closed with "]"',
     )
   return { skipped }
+}
+
+/** Parses one JSON record; undefined when it is invalid and invalid records are skipped, else InvalidRecord. */
+function parseJsonRecord(text: string, line: number, skipInvalid: boolean): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) }
+  } catch (err) {
+    if (skipInvalid) return undefined
+    throw new InvalidRecord(line, `not valid JSON (${(err as Error).message})`)
+  }
 }
