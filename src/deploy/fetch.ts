@@ -49,6 +49,12 @@ const isArchive = (n: string) => /\.(tar\.gz|tgz|zip)$/i.test(n)
 
 export async function fetchBinaries(o: FetchOptions = {}): Promise<FetchResult> {
   const api = (o.apiBase ?? process.env.GRIDCORE_GITHUB_API ?? DEFAULT_API).replace(/\/+$/, '')
+  if (!/^https?:\/\/[^/]+/.test(api)) {
+    throw new GridcoreError(
+      'USAGE',
+      `--api-base "${api}" is not an http(s) URL: expected e.g. https://api.github.com`,
+    )
+  }
   const repo = o.repo ?? DEFAULT_REPO
   const platform = o.platform ?? process.platform
   const arch = o.arch ?? process.arch

@@ -109,7 +109,7 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
   }
 }
 
-function checkReadable(file: string): number {
+export function checkReadable(file: string): number {
   try {
     const st = statSync(file)
     if (st.isDirectory())

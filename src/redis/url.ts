@@ -9,7 +9,7 @@ export function parseRedisUrl(raw: string): URL {
   } catch {
     throw new GridcoreError(
       'USAGE',
-      `Redis URL "${redactUrl(raw)}" is not a valid URL: expected redis://[:password@]host:port[/db]`,
+      `Redis URL "${redactUrl(raw)}" is not a valid URL: expected redis://host:port[/db] (with a password: redis://:PASSWORD@host:port)`,
     )
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
@@ -18,7 +18,7 @@ export function parseRedisUrl(raw: string): URL {
   if (!u.hostname)
     throw new GridcoreError(
       'USAGE',
-      `Redis URL "${redactUrl(raw)}" has no host: expected redis://[:password@]host:port`,
+      `Redis URL "${redactUrl(raw)}" has no host: expected redis://host:port (with a password: redis://:PASSWORD@host:port)`,
     )
   return u
 }

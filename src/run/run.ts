@@ -7,9 +7,9 @@ import type { TaskSpec } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import { queueKeys } from '../queue/keys.js'
 import { purge } from '../queue/ops.js'
-import { type PushResult, type PushSource, pushItems } from '../queue/push-run.js'
+import { checkReadable, type PushResult, type PushSource, pushItems } from '../queue/push-run.js'
 import { collectResults, type ResultFormat } from '../queue/results.js'
-import type { PushFormat } from '../queue/sources.js'
+import { type PushFormat, parseRange } from '../queue/sources.js'
 import { type WatchProgress, watchQueue } from '../queue/watch.js'
 import { openRedis } from '../redis/client.js'
 
@@ -87,6 +87,9 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
     `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`
   const q = { input: `gridcore:${id}:in`, output: `gridcore:${id}:out` }
   const keys = queueKeys(q.input, q.output)
+  // Bad input fails before anything is registered.
+  if ('file' in o.source) checkReadable(o.source.file)
+  if ('range' in o.source) parseRange(o.source.range)
   const redis = await openRedis(redisUrl)
   try {
     if (await redis.exists(q.input, q.output)) {

@@ -180,6 +180,19 @@ describe('gridcore run', () => {
     const two = await gc(['run', '--command', 'cat', '--image', 'x', '--range', '1..2'])
     expect(two.code).toBe(2)
     expect(two.stderr.trim().split('\n')).toHaveLength(1)
+    const before = (await gc(['task', 'list', '--json'])).json
+    const missing = await gc([
+      'run',
+      '--command',
+      'cat',
+      '--input',
+      join(dir, 'no-such-file.txt'),
+      '--output',
+      join(dir, 'x.txt'),
+    ])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/input file .*no-such-file\.txt does not exist/)
+    expect((await gc(['task', 'list', '--json'])).json).toEqual(before)
   })
 })
 
