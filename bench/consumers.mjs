@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BIN, fmt, freePort, median, requireCommand } from './lib.mjs'
+import { BIN, fmt, freePort, gridcore, median, requireCommand } from './lib.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -26,16 +26,8 @@ if (spawnSync('/usr/bin/python3', ['-c', 'import redis']).status !== 0) {
 }
 const home = mkdtempSync(join(tmpdir(), 'gridcore-bench-consumers-'))
 const env = { ...process.env, GRIDCORE_HOME: home }
-const gc = (...args) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    env,
-    encoding: 'utf8',
-    cwd: home,
-    maxBuffer: 1 << 26,
-  })
-  if (r.status !== 0) throw new Error(`gridcore ${args.join(' ')} failed: ${r.stderr}`)
-  return r.stdout ? JSON.parse(r.stdout) : null
-}
+const run = gridcore(env, home)
+const gc = (...args) => run(...args).json
 writeFileSync(
   join(home, 'brpop.py'),
   `import math, os, redis

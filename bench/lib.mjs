@@ -96,3 +96,13 @@ export function timed(cmd, args, { stdinFile, env } = {}) {
 }
 
 export const fmt = (n, d = 2) => Number(n).toFixed(d)
+
+/** Runs the gridcore CLI synchronously with env; throws on a non-zero exit; returns seconds and parsed JSON. */
+export function gridcore(env, cwd) {
+  return (...args) => {
+    const t0 = performance.now()
+    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', cwd, maxBuffer: 1 << 26 })
+    if (r.status !== 0) throw new Error(`gridcore ${args.join(' ')} failed: ${r.stderr}`)
+    return { seconds: (performance.now() - t0) / 1000, json: r.stdout.trim() ? JSON.parse(r.stdout) : null }
+  }
+}

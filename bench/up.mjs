@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BIN, fmt, freePort, median, requireCommand } from './lib.mjs'
+import { BIN, fmt, freePort, gridcore, median, requireCommand } from './lib.mjs'
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, items: { type: 'string', default: '100000' } },
@@ -17,17 +17,7 @@ const ITEMS = Number(values.items)
 requireCommand('redis-server', 'redis-server')
 const home = mkdtempSync(join(tmpdir(), 'gridcore-bench-up-'))
 const env = { ...process.env, GRIDCORE_HOME: home }
-const gc = (...args) => {
-  const t0 = performance.now()
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    env,
-    encoding: 'utf8',
-    cwd: home,
-    maxBuffer: 1 << 26,
-  })
-  if (r.status !== 0) throw new Error(`gridcore ${args.join(' ')} failed: ${r.stderr}`)
-  return { seconds: (performance.now() - t0) / 1000, json: r.stdout.trim() ? JSON.parse(r.stdout) : null }
-}
+const gc = gridcore(env, home)
 try {
   const ups = []
   const runs = []

@@ -2,22 +2,15 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BIN, runCli } from '../helpers/cli.js'
 import { freePort } from '../helpers/ports.js'
 import { start } from '../helpers/procs.js'
-import { startTestRedis, type TestRedis } from '../helpers/redis.js'
+import { useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
-let redis: TestRedis
-let r: Redis
-beforeAll(async () => {
-  redis = await startTestRedis()
-  r = redis.client()
-})
-afterAll(() => redis.stop())
+const t = useTestRedis()
 
 const q = () => `p${randomBytes(4).toString('hex')}`
 const file = (name: string, content: string) => {
@@ -26,12 +19,12 @@ const file = (name: string, content: string) => {
   return p
 }
 const push = (args: string[], input?: string) =>
-  runCli(['push', ...args, '--redis', redis.url, '--json'], {
+  runCli(['push', ...args, '--redis', t.redis.url, '--json'], {
     input,
     env: { GRIDCORE_HOME: join(dir, 'home') },
   })
 /** Items in pop order (the order consumers see them). */
-const popOrder = async (key: string) => (await r.lrange(key, 0, -1)).reverse()
+const popOrder = async (key: string) => (await t.r.lrange(key, 0, -1)).reverse()
 
 describe('gridcore push', () => {
   it('pushes lines in order with LF or CRLF, skips empty lines, and counts pushed in the same step', async () => {
@@ -42,12 +35,12 @@ describe('gridcore push', () => {
       queue: key,
       pushed: 4,
       skipped: 0,
-      redis: `redis://:***@127.0.0.1:${redis.port}`,
+      redis: `redis://:***@127.0.0.1:${t.redis.port}`,
     })
     expect(res.json.rate).toBeGreaterThan(0)
     expect(await popOrder(key)).toEqual(['one', 'two', 'three with spaces', 'four'])
-    expect(await r.hget(`${key}:stats`, 'pushed')).toBe('4')
-    expect(res.stdout).not.toContain(redis.password)
+    expect(await t.r.hget(`${key}:stats`, 'pushed')).toBe('4')
+    expect(res.stdout).not.toContain(t.redis.password)
   })
 
   it('reads stdin with -', async () => {
@@ -91,7 +84,7 @@ describe('gridcore push', () => {
       /line 2101: not valid JSON .*2100 items were pushed before it: fix the record or pass --skip-invalid/,
     )
     expect(res.json.error).toMatchObject({ code: 'INPUT', pushed: 2100 })
-    expect(await r.llen(key)).toBe(2100)
+    expect(await t.r.llen(key)).toBe(2100)
     const skip = q()
     const ok = await push([path, '--queue', skip, '--format', 'jsonl', '--skip-invalid'])
     expect(ok.json).toMatchObject({ pushed: 2500, skipped: 1 })
@@ -134,7 +127,7 @@ describe('gridcore push', () => {
     const key = q()
     const path = join(dir, 'big.txt')
     writeFileSync(path, `${Array.from({ length: 3_000_000 }, (_, i) => i).join('\n')}\n`)
-    const p = start(process.execPath, [BIN, 'push', path, '--redis', redis.url, '--queue', key, '--json'])
+    const p = start(process.execPath, [BIN, 'push', path, '--redis', t.redis.url, '--queue', key, '--json'])
     let peakKb = 0
     while (p.child.exitCode === null) {
       try {
@@ -145,9 +138,9 @@ describe('gridcore push', () => {
     }
     await p.exited
     expect(JSON.parse(p.out()).pushed).toBe(3_000_000)
-    expect(await r.llen(key)).toBe(3_000_000)
+    expect(await t.r.llen(key)).toBe(3_000_000)
     expect(peakKb / 1024).toBeLessThan(150)
-    await r.del(key)
+    await t.r.del(key)
   })
 })
 
@@ -184,13 +177,13 @@ describe('gridcore push: bad input', () => {
     ],
     [
       'wrong password',
-      async () => ['--range', '1..2', '--queue', 'x', '--redis', `redis://:nope@127.0.0.1:${redis.port}`],
+      async () => ['--range', '1..2', '--queue', 'x', '--redis', `redis://:nope@127.0.0.1:${t.redis.port}`],
       5,
       /WRONGPASS/,
     ],
     [
       'no password',
-      async () => ['--range', '1..2', '--queue', 'x', '--redis', `redis://127.0.0.1:${redis.port}`],
+      async () => ['--range', '1..2', '--queue', 'x', '--redis', `redis://127.0.0.1:${t.redis.port}`],
       5,
       /NOAUTH/,
     ],
@@ -203,7 +196,7 @@ describe('gridcore push: bad input', () => {
     [
       'a queue holding a non-list key',
       async () => {
-        await r.set('not-a-list', 'x')
+        await t.r.set('not-a-list', 'x')
         return ['--range', '1..5', '--queue', 'not-a-list']
       },
       7,
@@ -212,14 +205,14 @@ describe('gridcore push: bad input', () => {
   ]
   it.each(cases)('%s', async (_n, args, code, pattern) => {
     const a = await args()
-    const res = await runCli(['push', ...a, ...(a.includes('--redis') ? [] : ['--redis', redis.url])], {
+    const res = await runCli(['push', ...a, ...(a.includes('--redis') ? [] : ['--redis', t.redis.url])], {
       env: { GRIDCORE_HOME: join(dir, 'home') },
     })
     expect(res.code, res.stderr).toBe(code)
     const lines = res.stderr.trimEnd().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(pattern)
-    expect(res.stderr).not.toContain(redis.password)
+    expect(res.stderr).not.toContain(t.redis.password)
     expect(res.stderr).not.toMatch(/\n\s+at /)
   })
 })

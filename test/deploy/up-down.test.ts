@@ -169,7 +169,7 @@ describe('gridcore up / down', () => {
     for (const [name, sub] of [
       ['computehub', 'hub'],
       ['gridnode', 'node'],
-    ]) {
+    ] as const) {
       const f = join(c.p.binDir, name)
       writeFileSync(
         f,

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import { afterAll, beforeAll } from 'vitest'
 import { freePort } from './ports.js'
 
 export interface TestRedis {
@@ -77,4 +78,15 @@ export async function startTestRedis(
       if (!opts.dir) rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** One redis-server for the whole test file: started before its tests, stopped after them. */
+export function useTestRedis(): { redis: TestRedis; r: Redis } {
+  const ctx = {} as { redis: TestRedis; r: Redis }
+  beforeAll(async () => {
+    ctx.redis = await startTestRedis()
+    ctx.r = ctx.redis.client()
+  })
+  afterAll(() => ctx.redis?.stop())
+  return ctx
 }

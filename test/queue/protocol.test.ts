@@ -1,7 +1,6 @@
 // The reliable queue protocol against a real redis-server: take, lease, fenced commit, fail, recover, retry.
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ReliableQueue } from '../../src/queue/consumer.js'
 import { queueKeys } from '../../src/queue/keys.js'
 import {
@@ -12,25 +11,19 @@ import {
   retry,
   snapshot,
 } from '../../src/queue/ops.js'
-import { startTestRedis, type TestRedis } from '../helpers/redis.js'
+import { useTestRedis } from '../helpers/redis.js'
 
-let redis: TestRedis
-let r: Redis
-beforeAll(async () => {
-  redis = await startTestRedis()
-  r = redis.client()
-})
-afterAll(() => redis.stop())
+const t = useTestRedis()
 
 const names = () => {
   const p = `t${randomBytes(4).toString('hex')}`
   return { input: `${p}:in`, output: `${p}:out` }
 }
 const queue = (n: { input: string; output: string }, consumer = 'node-a:0', extra = {}) =>
-  new ReliableQueue({ input: r, inputQueue: n.input, outputQueue: n.output, consumer, ...extra })
+  new ReliableQueue({ input: t.r, inputQueue: n.input, outputQueue: n.output, consumer, ...extra })
 const push = async (key: string, items: string[]) => {
-  await r.lpush(key, ...items)
-  await r.hincrby(`${key}:stats`, 'pushed', items.length)
+  await t.r.lpush(key, ...items)
+  await t.r.hincrby(`${key}:stats`, 'pushed', items.length)
 }
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
 
@@ -41,18 +34,18 @@ describe('take and commit', () => {
     const q = queue(n, 'c:0', { batchSize: 3 })
     const b = (await q.take())!
     expect(b.items).toEqual(['1', '2', '3'])
-    expect(await r.llen(q.keys.processing('c:0'))).toBe(3)
-    expect(await r.pttl(q.keys.lease('c:0'))).toBeGreaterThan(0)
+    expect(await t.r.llen(q.keys.processing('c:0'))).toBe(3)
+    expect(await t.r.pttl(q.keys.lease('c:0'))).toBeGreaterThan(0)
     expect(
       await q.commit(
         b,
         b.items.map((i) => ({ result: `r${i}` })),
       ),
     ).toBe('ok')
-    expect(await r.lrange(n.output, 0, -1)).toEqual(['r3', 'r2', 'r1'])
-    expect(await r.llen(q.keys.processing('c:0'))).toBe(0)
-    expect(await r.exists(q.keys.lease('c:0'))).toBe(0)
-    const s = await snapshot(r, queueKeys(n.input, n.output))
+    expect(await t.r.lrange(n.output, 0, -1)).toEqual(['r3', 'r2', 'r1'])
+    expect(await t.r.llen(q.keys.processing('c:0'))).toBe(0)
+    expect(await t.r.exists(q.keys.lease('c:0'))).toBe(0)
+    const s = await snapshot(t.r, queueKeys(n.input, n.output))
     expect(s.stats).toMatchObject({ pushed: 5, done: 3 })
     expect(isDrained(s)).toBe(false)
     const b2 = (await q.take())!
@@ -61,7 +54,7 @@ describe('take and commit', () => {
       b2.items.map((i) => ({ result: `r${i}` })),
     )
     expect(await q.take()).toBeNull()
-    const done = await snapshot(r, queueKeys(n.input, n.output))
+    const done = await snapshot(t.r, queueKeys(n.input, n.output))
     expect(isDrained(done)).toBe(true)
     expect(finishedCount(done)).toBe(5)
   })
@@ -74,10 +67,10 @@ describe('take and commit', () => {
     await q.commit(b, [{ result: 'A' }])
     expect(b.items).toEqual(['b', 'c'])
     await q.commit(b, [{ result: 'B' }, { error: 'boom on c' }])
-    expect(await r.lrange(n.output, 0, -1)).toEqual(['B', 'A'])
-    const [failed] = await listRecords(r, `${n.input}:failed`, 10)
+    expect(await t.r.lrange(n.output, 0, -1)).toEqual(['B', 'A'])
+    const [failed] = await listRecords(t.r, `${n.input}:failed`, 10)
     expect(failed).toMatchObject({ item: 'c', error: 'boom on c', attempts: 1, consumer: 'node-a:0' })
-    expect((await snapshot(r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 2, failed: 1 })
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 2, failed: 1 })
   })
 
   it('refuses a commit after the lease expired and was recovered, and counts it', async () => {
@@ -87,7 +80,7 @@ describe('take and commit', () => {
     const b = (await late.take())!
     late.stop() // a paused consumer renews nothing
     await sleep(250)
-    const rec = await recoverExpired(r, queueKeys(n.input, n.output))
+    const rec = await recoverExpired(t.r, queueKeys(n.input, n.output))
     expect(rec).toEqual({ recovered: 2, dead: 0, consumers: ['late:0'] })
     const other = queue(n, 'other:0')
     const b2 = (await other.take())!
@@ -96,8 +89,8 @@ describe('take and commit', () => {
     await other.commit(b2, [{ result: 'X' }])
     const b3 = (await other.take())!
     await other.commit(b3, [{ result: 'Y' }])
-    expect((await r.lrange(n.output, 0, -1)).sort()).toEqual(['X', 'Y'])
-    expect((await snapshot(r, queueKeys(n.input, n.output))).stats).toMatchObject({
+    expect((await t.r.lrange(n.output, 0, -1)).sort()).toEqual(['X', 'Y'])
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({
       refused: 1,
       done: 2,
       recovered: 2,
@@ -109,7 +102,7 @@ describe('take and commit', () => {
     await push(n.input, ['1'])
     const q = queue(n, 'alive:0')
     await q.take()
-    expect(await recoverExpired(r, queueKeys(n.input, n.output))).toEqual({
+    expect(await recoverExpired(t.r, queueKeys(n.input, n.output))).toEqual({
       recovered: 0,
       dead: 0,
       consumers: [],
@@ -132,14 +125,14 @@ describe('recovery and dead letters', () => {
     const q = queue(n, 'same:0')
     const b = (await q.take())!
     expect(b.items).toEqual(['q'])
-    const [dead] = await listRecords(r, `${n.input}:dead`, 10)
+    const [dead] = await listRecords(t.r, `${n.input}:dead`, 10)
     expect(dead).toMatchObject({ item: 'p', attempts: 3 })
     expect(dead!.error).toMatch(/died/)
     await q.commit(b, [{ result: 'Q' }])
     const rest = (await q.take())!
     expect(rest.items).toEqual(['r'])
     await q.commit(rest, [{ result: 'R' }])
-    const s = await snapshot(r, queueKeys(n.input, n.output))
+    const s = await snapshot(t.r, queueKeys(n.input, n.output))
     expect(s.stats).toMatchObject({ pushed: 3, done: 2, dead: 1 })
     expect(isDrained(s)).toBe(true)
   })
@@ -151,17 +144,17 @@ describe('recovery and dead letters', () => {
     await q.take()
     q.stop()
     await sleep(100)
-    await recoverExpired(r, queueKeys(n.input, n.output), { maxAttempts: 2 })
-    expect(await r.lrange(n.input, 0, -1)).toEqual(['4', '3', '2', '1'])
-    expect(await r.hget(`${n.input}:attempts`, '1')).toBe('1')
+    await recoverExpired(t.r, queueKeys(n.input, n.output), { maxAttempts: 2 })
+    expect(await t.r.lrange(n.input, 0, -1)).toEqual(['4', '3', '2', '1'])
+    expect(await t.r.hget(`${n.input}:attempts`, '1')).toBe('1')
     const q2 = queue(n, 'd:1', { leaseMs: 50 })
     expect((await q2.take())!.items).toEqual(['1'])
     q2.stop()
     await sleep(100)
-    const rec = await recoverExpired(r, queueKeys(n.input, n.output), { maxAttempts: 2 })
+    const rec = await recoverExpired(t.r, queueKeys(n.input, n.output), { maxAttempts: 2 })
     expect(rec).toMatchObject({ recovered: 0, dead: 1 })
-    expect((await listRecords(r, `${n.input}:dead`, 5))[0]).toMatchObject({ item: '1', attempts: 2 })
-    expect(await r.lrange(n.input, 0, -1)).toEqual(['4', '3', '2'])
+    expect((await listRecords(t.r, `${n.input}:dead`, 5))[0]).toMatchObject({ item: '1', attempts: 2 })
+    expect(await t.r.lrange(n.input, 0, -1)).toEqual(['4', '3', '2'])
   })
 
   it('force recovery ignores live leases (a node restarting its own instances)', async () => {
@@ -170,12 +163,12 @@ describe('recovery and dead letters', () => {
     const q = queue(n, 'nodeX:0')
     await q.take()
     q.stop()
-    const rec = await recoverExpired(r, queueKeys(n.input, n.output), {
+    const rec = await recoverExpired(t.r, queueKeys(n.input, n.output), {
       force: true,
       only: (c) => c.startsWith('nodeX:'),
     })
     expect(rec.recovered).toBe(2)
-    expect(await r.llen(n.input)).toBe(2)
+    expect(await t.r.llen(n.input)).toBe(2)
   })
 
   it('retry moves failed and dead items back with attempts reset and counters corrected', async () => {
@@ -184,12 +177,12 @@ describe('recovery and dead letters', () => {
     const q = queue(n)
     const b = (await q.take())!
     await q.commit(b, [{ error: 'e1' }, { error: 'e2' }])
-    await r.lpush(`${n.input}:dead`, JSON.stringify({ item: 'z', attempts: 3 }))
-    await r.hincrby(`${n.input}:stats`, 'dead', 1)
-    const res = await retry(r, queueKeys(n.input, n.output), ['failed', 'dead'])
+    await t.r.lpush(`${n.input}:dead`, JSON.stringify({ item: 'z', attempts: 3 }))
+    await t.r.hincrby(`${n.input}:stats`, 'dead', 1)
+    const res = await retry(t.r, queueKeys(n.input, n.output), ['failed', 'dead'])
     expect(res).toEqual({ failed: 2, dead: 1 })
-    expect((await r.lrange(n.input, 0, -1)).sort()).toEqual(['a', 'b', 'z'])
-    expect((await snapshot(r, queueKeys(n.input, n.output))).stats).toMatchObject({
+    expect((await t.r.lrange(n.input, 0, -1)).sort()).toEqual(['a', 'b', 'z'])
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({
       failed: 0,
       dead: 0,
       retried: 3,
@@ -203,8 +196,8 @@ describe('recovery and dead letters', () => {
     const b = (await q.take())!
     await q.commit(b, [{ result: 'one' }])
     expect(await q.release()).toBe(2)
-    expect(await r.lrange(n.input, 0, -1)).toEqual(['3', '2'])
-    expect(await r.hlen(`${n.input}:attempts`)).toBe(0)
+    expect(await t.r.lrange(n.input, 0, -1)).toEqual(['3', '2'])
+    expect(await t.r.hlen(`${n.input}:attempts`)).toBe(0)
   })
 })
 
@@ -213,13 +206,13 @@ describe('upstream consumers', () => {
     const n = names()
     await push(n.input, ['1', '2', '3'])
     for (;;) {
-      const got = await r.brpop(n.input, 1)
+      const got = await t.r.brpop(n.input, 1)
       if (!got) break
-      await r.lpush(n.output, `${got[1]}:done`)
+      await t.r.lpush(n.output, `${got[1]}:done`)
     }
-    const s = await snapshot(r, queueKeys(n.input, n.output))
+    const s = await snapshot(t.r, queueKeys(n.input, n.output))
     expect(finishedCount(s)).toBe(3)
     expect(isDrained(s)).toBe(true)
-    expect(await r.lrange(n.output, -1, -1)).toEqual(['1:done'])
+    expect(await t.r.lrange(n.output, -1, -1)).toEqual(['1:done'])
   })
 })

@@ -1,21 +1,14 @@
 // Losing nothing: consumers killed, paused and poisoned, and Redis killed mid-push, against real processes.
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { queueKeys } from '../../src/queue/keys.js'
 import { listRecords, recoverExpired, snapshot } from '../../src/queue/ops.js'
 import { BIN } from '../helpers/cli.js'
 import { sleep, start, startConsumer } from '../helpers/procs.js'
-import { startTestRedis, type TestRedis } from '../helpers/redis.js'
+import { startTestRedis, useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
-let redis: TestRedis
-let r: Redis
-beforeAll(async () => {
-  redis = await startTestRedis()
-  r = redis.client()
-})
-afterAll(() => redis.stop())
+const t = useTestRedis()
 
 const names = () => {
   const p = `rel${randomBytes(4).toString('hex')}`
@@ -23,15 +16,15 @@ const names = () => {
 }
 async function pushRange(key: string, n: number) {
   const items = Array.from({ length: n }, (_, i) => String(i + 1))
-  for (let i = 0; i < n; i += 1000) await r.lpush(key, ...items.slice(i, i + 1000))
-  await r.hincrby(`${key}:stats`, 'pushed', n)
+  for (let i = 0; i < n; i += 1000) await t.r.lpush(key, ...items.slice(i, i + 1000))
+  await t.r.hincrby(`${key}:stats`, 'pushed', n)
 }
 /** Every result's item id, from "<item>:<sqrt>" results. */
 async function resultIds(output: string): Promise<string[]> {
-  return (await r.lrange(output, 0, -1)).map((x) => x.split(':')[0]!)
+  return (await t.r.lrange(output, 0, -1)).map((x) => x.split(':')[0]!)
 }
 async function deadIds(input: string): Promise<string[]> {
-  return (await listRecords(r, `${input}:dead`, 1_000_000)).map((d) => d.item)
+  return (await listRecords(t.r, `${input}:dead`, 1_000_000)).map((d) => d.item)
 }
 function expectExactlyOnce(n: number, results: string[], dead: string[]) {
   const all = [...results, ...dead]
@@ -46,19 +39,26 @@ describe('reliable consumers', () => {
     await pushRange(q.input, 10_000)
     let kills = 0
     while (kills < 20) {
-      const c = startConsumer({ url: redis.url, ...q, BATCH: 50, SLOW_MS: 1, SLOW_EVERY: 4, LEASE_MS: 5000 })
+      const c = startConsumer({
+        url: t.redis.url,
+        ...q,
+        BATCH: 50,
+        SLOW_MS: 1,
+        SLOW_EVERY: 4,
+        LEASE_MS: 5000,
+      })
       await sleep(200 + Math.random() * 150)
       const alive = c.child.exitCode === null
       c.child.kill('SIGKILL')
       await c.exited
       if (alive) kills++
     }
-    const proc = await snapshot(r, queueKeys(q.input, q.output))
+    const proc = await snapshot(t.r, queueKeys(q.input, q.output))
     expect(proc.stats.done).toBeLessThan(10_000) // the kills really landed mid-run
-    const last = startConsumer({ url: redis.url, ...q, BATCH: 50, IDLE_EXIT_MS: 300 })
+    const last = startConsumer({ url: t.redis.url, ...q, BATCH: 50, IDLE_EXIT_MS: 300 })
     expect((await last.exited).code).toBe(0)
     expectExactlyOnce(10_000, await resultIds(q.output), await deadIds(q.input))
-    const s = await snapshot(r, queueKeys(q.input, q.output))
+    const s = await snapshot(t.r, queueKeys(q.input, q.output))
     expect(s.input + s.processing).toBe(0)
     expect(s.stats.done! + s.stats.dead!).toBe(10_000)
   }, 120_000)
@@ -66,13 +66,20 @@ describe('reliable consumers', () => {
   it('a consumer paused (SIGSTOP) past its lease has its late commit refused and counted', async () => {
     const q = names()
     await pushRange(q.input, 200)
-    const a = startConsumer({ url: redis.url, ...q, nodeId: 'paused', BATCH: 20, SLOW_MS: 10, LEASE_MS: 400 })
+    const a = startConsumer({
+      url: t.redis.url,
+      ...q,
+      nodeId: 'paused',
+      BATCH: 20,
+      SLOW_MS: 10,
+      LEASE_MS: 400,
+    })
     await sleep(600)
     a.child.kill('SIGSTOP')
     await sleep(900)
-    const rec = await recoverExpired(r, queueKeys(q.input, q.output))
+    const rec = await recoverExpired(t.r, queueKeys(q.input, q.output))
     expect(rec.recovered).toBeGreaterThan(0)
-    const b = startConsumer({ url: redis.url, ...q, nodeId: 'healthy', BATCH: 20, IDLE_EXIT_MS: 400 })
+    const b = startConsumer({ url: t.redis.url, ...q, nodeId: 'healthy', BATCH: 20, IDLE_EXIT_MS: 400 })
     expect((await b.exited).code).toBe(0)
     a.child.kill('SIGCONT')
     const deadline = Date.now() + 5_000
@@ -80,7 +87,7 @@ describe('reliable consumers', () => {
     a.child.kill('SIGTERM')
     expect((await a.exited).code).toBe(0)
     expect(a.err()).toMatch(/refused \d+/)
-    const s = await snapshot(r, queueKeys(q.input, q.output))
+    const s = await snapshot(t.r, queueKeys(q.input, q.output))
     expect(s.stats.refused).toBeGreaterThanOrEqual(1)
     expectExactlyOnce(200, await resultIds(q.output), await deadIds(q.input))
     expect(await deadIds(q.input)).toEqual([])
@@ -91,13 +98,13 @@ describe('reliable consumers', () => {
     await pushRange(q.input, 300)
     let deaths = 0
     for (let run = 0; run < 10; run++) {
-      const c = startConsumer({ url: redis.url, ...q, BATCH: 25, POISON: '137', IDLE_EXIT_MS: 300 })
+      const c = startConsumer({ url: t.redis.url, ...q, BATCH: 25, POISON: '137', IDLE_EXIT_MS: 300 })
       const { signal } = await c.exited
       if (signal !== 'SIGKILL') break
       deaths++
     }
     expect(deaths).toBe(3)
-    const dead = await listRecords(r, `${q.input}:dead`, 10)
+    const dead = await listRecords(t.r, `${q.input}:dead`, 10)
     expect(dead).toHaveLength(1)
     expect(dead[0]).toMatchObject({ item: '137', attempts: 3 })
     expectExactlyOnce(300, await resultIds(q.output), ['137'])
