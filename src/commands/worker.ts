@@ -4,6 +4,7 @@ import { GridcoreCommand } from '../lib/base-command.js'
 import { GridcoreError } from '../lib/errors.js'
 import { secondsFlag } from '../lib/flags.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
+import { consumerId } from '../queue/keys.js'
 import { openRedis } from '../redis/client.js'
 import { runFilterWorker } from '../run/filter-worker.js'
 
@@ -41,7 +42,7 @@ export default class Worker extends GridcoreCommand<{ done: number; failed_batch
         output,
         inputQueue: env.INPUT_QUEUE,
         outputQueue: env.OUTPUT_QUEUE ?? `${env.INPUT_QUEUE}:output`,
-        consumer: `${env.NODE_ID ?? 'local'}:${env.INSTANCE_ID ?? '0'}`,
+        consumer: consumerId(env.NODE_ID ?? 'local', env.INSTANCE_ID ?? '0'),
         batchSize: flags.batch,
         itemTimeoutMs: flags['item-timeout'],
         maxAttempts: flags['max-attempts'],

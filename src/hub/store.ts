@@ -32,17 +32,6 @@ export function fileTaskStore(path: string): TaskStore {
   }
 }
 
-export function memoryTaskStore(initial?: PersistedTasks): TaskStore & { saved?: PersistedTasks } {
-  const store: TaskStore & { saved?: PersistedTasks } = {
-    saved: initial,
-    load: () => store.saved,
-    save(state) {
-      store.saved = structuredClone(state)
-    },
-  }
-  return store
-}
-
 function parseState(text: string, path: string): PersistedTasks {
   const bad = (why: string) =>
     configError(

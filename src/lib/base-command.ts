@@ -1,5 +1,5 @@
 // The base of every gridcore command: --json, cluster selection, and error -> one line + exit code.
-import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import { Command, Errors, Flags } from '@oclif/core'
 import { HubClient } from '../client/hub-client.js'
 import type { ClusterProfile } from '../cluster/profiles.js'
 import { resolveCluster } from '../cluster/resolve.js'
@@ -46,11 +46,6 @@ export abstract class GridcoreCommand<T> extends Command {
   static override enableJsonFlag = true
   /** Secrets this run knows about; masked in any error text. */
   protected secrets: string[] = []
-
-  /** True when output is for a program: --json, or stdout not a terminal. */
-  protected get machine(): boolean {
-    return this.jsonEnabled() || !process.stdout.isTTY
-  }
 
   /** Prints human output (suppressed under --json). */
   protected say(text: string): void {
@@ -117,5 +112,3 @@ export function toGridcoreError(err: Error, commandId?: string): GridcoreError {
     `unexpected error: ${err.message}; rerun with GRIDCORE_DEBUG=1 and report it`,
   )
 }
-
-export type FlagsOf<C extends typeof Command> = Interfaces.InferredFlags<C['flags'] & C['baseFlags']>

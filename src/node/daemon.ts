@@ -5,7 +5,7 @@ import { HubClient } from '../client/hub-client.js'
 import { archOfThisMachine, platformForArch, type TaskConfig } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
-import { queueKeys } from '../queue/keys.js'
+import { consumerId, queueKeys } from '../queue/keys.js'
 import { recoverExpired } from '../queue/ops.js'
 import { openRedis } from '../redis/client.js'
 import { Supervisor } from './instances.js'
@@ -185,7 +185,10 @@ async function recoverOwn(task: TaskConfig, nodeId: string, log: Logger): Promis
   const redis = await openRedis(task.input_redis)
   try {
     const keys = queueKeys(task.input_queue, task.output_queue ?? `${task.input_queue}:output`)
-    const r = await recoverExpired(redis, keys, { force: true, only: (c) => c.startsWith(`${nodeId}:`) })
+    const r = await recoverExpired(redis, keys, {
+      force: true,
+      only: (c) => c.startsWith(consumerId(nodeId, '')),
+    })
     if (r.recovered + r.dead) {
       log.info(
         `recovered ${r.recovered} unfinished item(s) of this node's earlier instances (${r.dead} to the dead list)`,

@@ -93,3 +93,13 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/** SIGTERMs the nodes a test started (and empties the list), waiting for each to exit. */
+export async function stopNodes(nodes: NodeProc[]): Promise<void> {
+  for (const n of nodes.splice(0)) {
+    if (n.child.exitCode === null) {
+      n.child.kill('SIGTERM')
+      await n.exited
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
 import { busyboxImage, containersOf, requireDocker } from '../helpers/docker.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
-import { type NodeProc, startNodeProc, waitFor } from '../helpers/node.js'
+import { type NodeProc, startNodeProc, stopNodes, waitFor } from '../helpers/node.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -33,12 +33,7 @@ beforeAll(async () => {
   )
 }, 120_000)
 afterEach(async () => {
-  for (const n of nodes.splice(0)) {
-    if (n.child.exitCode === null) {
-      n.child.kill('SIGTERM')
-      await n.exited
-    }
-  }
+  await stopNodes(nodes)
   while ((await hub.call('GET', '/api/tasks')).json.current) await hub.call('POST', '/api/tasks/finish')
 })
 afterAll(async () => {

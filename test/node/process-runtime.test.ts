@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { scaffold } from '../../src/templates/scaffold.js'
 import { runCli } from '../helpers/cli.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
-import { type NodeProc, startNodeProc, waitFor } from '../helpers/node.js'
+import { type NodeProc, startNodeProc, stopNodes, waitFor } from '../helpers/node.js'
 import { CONSUMER, pidAlive, sleep } from '../helpers/procs.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -28,12 +28,7 @@ beforeAll(async () => {
   scaffold({ template: 'python', name: 'pyt', dir: join(dir, 'tpl-python') })
 })
 afterEach(async () => {
-  for (const n of nodes.splice(0)) {
-    if (n.child.exitCode === null) {
-      n.child.kill('SIGTERM')
-      await n.exited
-    }
-  }
+  await stopNodes(nodes)
   // Leave the hub with no running task for the next test.
   while ((await hub.call('GET', '/api/tasks')).json.current) await hub.call('POST', '/api/tasks/finish')
 })
