@@ -4,7 +4,7 @@ import { GridcoreCommand } from '../lib/base-command.js'
 import { type ScaffoldResult, scaffold, TEMPLATES } from '../templates/scaffold.js'
 
 export default class Init extends GridcoreCommand<ScaffoldResult> {
-  static override summary = 'Create a consumer task directory from a template; you edit only process().'
+  static override summary = 'Create a consumer task directory from a template; you edit only handle().'
   static override examples = [
     '<%= config.bin %> init --template python --name sqrt',
     '<%= config.bin %> init --template rust --dir ./consumer --force',
@@ -28,7 +28,7 @@ export default class Init extends GridcoreCommand<ScaffoldResult> {
       force: flags.force,
     })
     this.say(`Created ${r.dir} (${r.template} template, ${r.files.length} files).`)
-    this.say(`Edit process() in ${r.edit}; run it with: ${r.run_locally}`)
+    this.say(`Edit handle() in ${r.edit}; run it with: ${r.run_locally}`)
     return r
   }
 }

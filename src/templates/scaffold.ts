@@ -93,7 +93,7 @@ function list(dir: string): string[] {
 function readme(t: TemplateName, name: string): string {
   return `# ${name}
 
-A gridcore consumer (${t} template). Edit \`process()\` in \`${EDIT[t]}\` — nothing else needs to change.
+A gridcore consumer (${t} template). Edit \`handle()\` in \`${EDIT[t]}\` — nothing else needs to change.
 
 - Run it on a local cluster as processes: \`gridcore run --consumer "${RUN[t]}" --input items.txt --output results.jsonl\`
   (from this directory), or register it yourself with \`gridcore task register --command "${RUN[t]}"\`.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// gridcore reliable consumer (Node.js, no dependencies). Edit process() in task.mjs, not this file.
+// gridcore reliable consumer (Node.js, no dependencies). Edit handle() in task.mjs, not this file.
 // Speaks gridcore's reliable queue protocol (lua/): batched take under a lease, lease renewal, fenced
 // commit of results and failures, and on SIGTERM: finish the item in hand, commit, hand the rest back,
 // exit 0. Configured by the env vars GridNode sets (INPUT_REDIS_URL, OUTPUT_REDIS_URL, INPUT_QUEUE,
@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { RespClient } from './resp.mjs'
-import { process as processItem } from './task.mjs'
+import { handle } from './task.mjs'
 
 const env = process.env
 const failFast = (error) => {
@@ -104,7 +104,7 @@ while (true) {
   for (const item of items) {
     if (stopping) break
     try {
-      const r = processItem(item)
+      const r = handle(item)
       payloads.push(String(r && typeof r.then === 'function' ? await r : r))
     } catch (err) {
       payloads.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err))

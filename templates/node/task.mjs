@@ -3,6 +3,6 @@
 // list with the error and can be retried (gridcore queue retry). Keep it idempotent: after a crash an
 // item may be processed again.
 
-export function process(item) {
+export function handle(item) {
   return `${item}:${Math.sqrt(Number(item))}`
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gridcore reliable consumer (Python, redis-py). Edit process() in task.py, not this file.
+"""gridcore reliable consumer (Python, redis-py). Edit handle() in task.py, not this file.
 
 Speaks gridcore's reliable queue protocol (the Lua scripts in lua/): takes a batch under a lease, keeps the
 lease alive, commits results and failures in one fenced step, and on SIGTERM finishes the item in hand,
@@ -28,7 +28,7 @@ except ImportError:
     fail_fast("the redis package is missing: pip install redis (Debian: apt-get install python3-redis)")
 
 sys.path.insert(0, HERE)
-from task import process  # noqa: E402
+from task import handle  # noqa: E402
 
 INPUT_URL = os.environ.get("INPUT_REDIS_URL") or fail_fast("INPUT_REDIS_URL not set")
 OUTPUT_URL = os.environ.get("OUTPUT_REDIS_URL") or INPUT_URL
@@ -104,7 +104,7 @@ def main():
             if stopping:
                 break
             try:
-                payloads.append(str(process(item)))
+                payloads.append(str(handle(item)))
             except Exception as err:  # the item fails, the consumer goes on
                 payloads.append("%s: %s" % (type(err).__name__, err))
                 failed.append(str(len(payloads)))

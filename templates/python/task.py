@@ -6,6 +6,6 @@ retried with `gridcore queue retry`. Keep it idempotent: an item may be processe
 import math
 
 
-def process(item: str) -> str:
+def handle(item: str) -> str:
     n = float(item)
     return f"{item}:{math.sqrt(n)}"

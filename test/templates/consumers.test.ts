@@ -19,7 +19,7 @@ const dir = tempDir()
 let redis: TestRedis
 let r: Redis
 
-/** How to run each template's consumer, and a user's edit of process() that makes each item take a little while. */
+/** How to run each template's consumer, and a user's edit of handle() that makes each item take a little while. */
 const T: Record<TemplateName, { cmd: (d: string) => string[]; file: string; slow: (src: string) => string }> =
   {
     python: {
@@ -33,8 +33,8 @@ const T: Record<TemplateName, { cmd: (d: string) => string[]; file: string; slow
       file: 'task.mjs',
       slow: (s) =>
         s.replace(
-          'export function process(item) {',
-          'export async function process(item) {\n  if (Number(item) % 4 === 0) await new Promise((r) => setTimeout(r, 1))',
+          'export function handle(item) {',
+          'export async function handle(item) {\n  if (Number(item) % 4 === 0) await new Promise((r) => setTimeout(r, 1))',
         ),
     },
     rust: {
@@ -42,8 +42,8 @@ const T: Record<TemplateName, { cmd: (d: string) => string[]; file: string; slow
       file: 'src/task.rs',
       slow: (s) =>
         s.replace(
-          'pub fn process(item: &str) -> Result<String, String> {',
-          'pub fn process(item: &str) -> Result<String, String> {\n    std::thread::sleep(std::time::Duration::from_micros(300));',
+          'pub fn handle(item: &str) -> Result<String, String> {',
+          'pub fn handle(item: &str) -> Result<String, String> {\n    std::thread::sleep(std::time::Duration::from_micros(300));',
         ),
     },
   }
@@ -132,6 +132,34 @@ describe.each(['python', 'node', 'rust'] as TemplateName[])('the %s template', (
   })
 })
 
+describe("the node template's hook", () => {
+  it("leaves Node's global process alone: the hook reads process.env.TASK_NAME", async () => {
+    const d = join(dir, 'node-env')
+    scaffold({ template: 'node', name: 'env-task', dir: d })
+    const f = join(d, 'task.mjs')
+    // The user's edit: only the body of the template's hook changes, its signature stays as scaffolded.
+    const edited = readFileSync(f, 'utf8').replace(
+      /^ {2}return .*$/m,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the JavaScript source written to task.mjs
+      '  return `${process.env.TASK_NAME}:${item}`',
+    )
+    expect(edited).toContain('process.env.TASK_NAME')
+    writeFileSync(f, edited)
+    const q = names()
+    await r.lpush(q.input, 'a', 'b', 'c')
+    const c = start(process.execPath, [join(d, 'consumer.mjs')], {
+      INPUT_REDIS_URL: redis.url,
+      INPUT_QUEUE: q.input,
+      OUTPUT_QUEUE: q.output,
+      TASK_NAME: 'squares',
+      GRIDCORE_IDLE_EXIT_S: '0.3',
+    })
+    expect((await c.exited).code, c.err()).toBe(0)
+    expect((await r.lrange(q.output, 0, -1)).sort()).toEqual(['squares:a', 'squares:b', 'squares:c'])
+    expect(await r.llen(`${q.input}:failed`)).toBe(0)
+  })
+})
+
 describe('gridcore init', () => {
   it('scaffolds a template with the protocol scripts and refuses to overwrite without --force', async () => {
     const d = join(dir, 'init-py')
@@ -158,7 +186,7 @@ describe('gridcore init', () => {
     expect(readFileSync(join(d, 'task.py'), 'utf8')).toBe('# edited\n')
     const forced = await runCli(['init', '--template', 'python', '--name', 'sqrt', '--dir', d, '--force'])
     expect(forced.code).toBe(0)
-    expect(readFileSync(join(d, 'task.py'), 'utf8')).toContain('def process(item: str) -> str:')
+    expect(readFileSync(join(d, 'task.py'), 'utf8')).toContain('def handle(item: str) -> str:')
     const bad = await runCli(['init', '--template', 'cobol', '--dir', join(dir, 'x')])
     expect(bad.code).toBe(2)
     const badName = await runCli([

@@ -1,4 +1,4 @@
-//! gridcore reliable consumer (Rust, no crates). Edit process() in src/task.rs, not this file.
+//! gridcore reliable consumer (Rust, no crates). Edit handle() in src/task.rs, not this file.
 //! Speaks gridcore's reliable queue protocol (the Lua scripts in lua/, compiled in): batched take under a
 //! lease, lease renewal, fenced commit of results and failures, and on SIGTERM: finish the item in hand,
 //! commit, hand the rest back, exit 0. Configured by the env vars GridNode sets (INPUT_REDIS_URL,
@@ -153,7 +153,7 @@ fn main() {
             if STOPPING.load(Ordering::SeqCst) {
                 break;
             }
-            match task::process(item) {
+            match task::handle(item) {
                 Ok(result) => payloads.push(result),
                 Err(error) => {
                     payloads.push(error);

@@ -2,7 +2,7 @@
 //! Return Err(message) to fail the item: it goes to the failed list and can be retried
 //! (gridcore queue retry). Keep it idempotent: after a crash an item may be processed again.
 
-pub fn process(item: &str) -> Result<String, String> {
+pub fn handle(item: &str) -> Result<String, String> {
     let n: f64 = item.trim().parse().map_err(|e| format!("not a number: {e}"))?;
     Ok(format!("{item}:{}", n.sqrt()))
 }
