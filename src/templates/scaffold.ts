@@ -12,12 +12,12 @@ import {
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GridcoreError } from '../lib/errors.js'
+import { scriptSources } from '../queue/scripts.js'
 
 export const TEMPLATES = ['python', 'node', 'rust'] as const
 export type TemplateName = (typeof TEMPLATES)[number]
 
 export const templatesRoot = () => fileURLToPath(new URL('../../templates/', import.meta.url))
-export const luaDir = () => fileURLToPath(new URL('../queue/lua/', import.meta.url))
 
 export interface ScaffoldInput {
   template: TemplateName
@@ -63,8 +63,11 @@ export function scaffold(input: ScaffoldInput): ScaffoldResult {
   const source = join(templatesRoot(), input.template)
   mkdirSync(dir, { recursive: true })
   cpSync(source, dir, { recursive: true, force: true })
+  // The scripts as the CLI runs them (includes joined), one file each: the consumers read lua/<name>.lua.
   rmSync(join(dir, 'lua'), { recursive: true, force: true })
-  cpSync(luaDir(), join(dir, 'lua'), { recursive: true })
+  mkdirSync(join(dir, 'lua'))
+  for (const [name, lua] of Object.entries(scriptSources()))
+    writeFileSync(join(dir, 'lua', `${name}.lua`), lua)
   if (input.template === 'node')
     rename(join(dir, 'package.json'), '"name": "gridcore-task"', `"name": "${input.name}"`)
   if (input.template === 'rust')

@@ -4,5 +4,7 @@
 // item may be processed again.
 
 export function handle(item) {
-  return `${item}:${Math.sqrt(Number(item))}`
+  const n = Number(item)
+  if (Number.isNaN(n)) throw new TypeError(`not a number: ${item}`)
+  return `${item}:${Math.sqrt(n)}`
 }

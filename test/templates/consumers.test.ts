@@ -121,6 +121,26 @@ describe.each(['python', 'node', 'rust'] as TemplateName[])('the %s template', (
     expect(await r.hlen(`${q.input}:attempts`)).toBe(0)
   }, 30_000)
 
+  it('pushes results to a separate output Redis, and lists an item its hook fails', async () => {
+    const q = names()
+    const outUrl = `${redis.url}/1` // another URL, so the consumer treats it as another Redis
+    const out = redis.client()
+    await out.select(1)
+    await runCli(['push', '--range', '1..500', '--redis', redis.url, '--queue', q.input])
+    await r.lpush(q.input, 'not-a-number')
+    const c = run(t, q, { OUTPUT_REDIS_URL: outUrl, GRIDCORE_IDLE_EXIT_S: '0.5' })
+    expect((await c.exited).code, c.err()).toBe(0)
+    const results = (await out.lrange(q.output, 0, -1)).map((x) => x.split(':')[0]!)
+    expect(new Set(results).size).toBe(500)
+    expect(await r.llen(q.output)).toBe(0)
+    const failed = await listRecords(r, `${q.input}:failed`, 10)
+    expect(failed.map((f) => f.item)).toEqual(['not-a-number'])
+    const s = await snapshot(r, queueKeys(q.input, q.output), out)
+    expect(s.processing).toBe(0)
+    expect(s.stats).toMatchObject({ done: 500, failed: 1 })
+    out.disconnect()
+  })
+
   it('fails fast with a JSON error line when INPUT_REDIS_URL is missing or Redis does not answer', async () => {
     const q = names()
     const noUrl = run(t, q, { INPUT_REDIS_URL: '' })
@@ -129,6 +149,27 @@ describe.each(['python', 'node', 'rust'] as TemplateName[])('the %s template', (
     const down = run(t, q, { INPUT_REDIS_URL: `redis://127.0.0.1:${await freePort()}`, OUTPUT_REDIS_URL: '' })
     expect((await down.exited).code).toBe(1)
     expect(JSON.parse(down.err().trim()).error).toMatch(/^Redis connection failed/)
+  })
+})
+
+describe('the python template', () => {
+  it('connects to nothing at import time, and without the redis package says so in one JSON line', async () => {
+    const d = join(dir, 'python')
+    const imported = start(
+      '/usr/bin/python3',
+      ['-c', `import sys; sys.path[:0] = [${JSON.stringify(d)}]; import consumer`],
+      {
+        INPUT_REDIS_URL: '',
+      },
+    )
+    expect((await imported.exited).code, imported.err()).toBe(0)
+    expect(imported.err()).toBe('')
+    // -S: no site-packages, so no redis package; the consumer must say so before anything else.
+    const bare = start('/usr/bin/python3', ['-S', '-u', join(d, 'consumer.py')], { INPUT_REDIS_URL: '' })
+    expect((await bare.exited).code).toBe(1)
+    expect(JSON.parse(bare.err().trim()).error).toMatch(
+      /^the redis package is missing: pip install -r requirements\.txt/,
+    )
   })
 })
 
@@ -146,7 +187,7 @@ describe("the node template's hook", () => {
     expect(edited).toContain('process.env.TASK_NAME')
     writeFileSync(f, edited)
     const q = names()
-    await r.lpush(q.input, 'a', 'b', 'c')
+    await r.lpush(q.input, '1', '4', '9')
     const c = start(process.execPath, [join(d, 'consumer.mjs')], {
       INPUT_REDIS_URL: redis.url,
       INPUT_QUEUE: q.input,
@@ -155,7 +196,7 @@ describe("the node template's hook", () => {
       GRIDCORE_IDLE_EXIT_S: '0.3',
     })
     expect((await c.exited).code, c.err()).toBe(0)
-    expect((await r.lrange(q.output, 0, -1)).sort()).toEqual(['squares:a', 'squares:b', 'squares:c'])
+    expect((await r.lrange(q.output, 0, -1)).sort()).toEqual(['squares:1', 'squares:4', 'squares:9'])
     expect(await r.llen(`${q.input}:failed`)).toBe(0)
   })
 })
@@ -170,6 +211,8 @@ describe('gridcore init', () => {
       [
         'Dockerfile',
         '.dockerignore',
+        '.flake8',
+        'requirements.txt',
         'README.md',
         'consumer.py',
         'entrypoint.sh',
