@@ -8,6 +8,7 @@
 // GRIDCORE_MAX_ATTEMPTS (3), GRIDCORE_IDLE_EXIT_S (unset: run until stopped).
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { RespClient } from './resp.mjs'
 import { handle } from './task.mjs'
 
@@ -57,13 +58,10 @@ const remote = output !== input
 for (const script of Object.values(lua)) await input.load(script)
 
 let stopping = false
-process.on('SIGTERM', () => {
-  stopping = true
-})
-process.on('SIGINT', () => {
-  stopping = true
-})
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+for (const signal of ['SIGTERM', 'SIGINT'])
+  process.on(signal, () => {
+    stopping = true
+  })
 
 const take = (token) =>
   input.script(

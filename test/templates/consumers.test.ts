@@ -59,7 +59,12 @@ beforeAll(async () => {
     expect(edited).not.toBe(readFileSync(f, 'utf8'))
     writeFileSync(f, edited)
     if (t === 'rust')
-      execFileSync('cargo', ['build', '--release', '--offline', '--quiet'], { cwd: d, stdio: 'inherit' })
+      // -D warnings: the template compiles without a single warning.
+      execFileSync('cargo', ['build', '--release', '--offline', '--quiet'], {
+        cwd: d,
+        stdio: 'inherit',
+        env: { ...process.env, RUSTFLAGS: '-D warnings' },
+      })
   }
 }, 180_000)
 afterAll(() => redis.stop())

@@ -49,7 +49,10 @@ pub fn parse_url(url: &str) -> Result<RedisUrl, String> {
     let rest = if let Some(r) = url.strip_prefix("redis://") {
         r
     } else if url.starts_with("rediss://") {
-        return Err("rediss:// (TLS) is not supported by this consumer: use the Python or Node template".into());
+        return Err(
+            "rediss:// (TLS) is not supported by this consumer: use the Python or Node template"
+                .into(),
+        );
     } else {
         return Err("the Redis URL must start with redis://".into());
     };
@@ -58,7 +61,10 @@ pub fn parse_url(url: &str) -> Result<RedisUrl, String> {
         None => (None, rest),
     };
     let (hostport, db) = match hostpart.find('/') {
-        Some(s) => (&hostpart[..s], Some(hostpart[s + 1..].to_string()).filter(|d| !d.is_empty())),
+        Some(s) => (
+            &hostpart[..s],
+            Some(hostpart[s + 1..].to_string()).filter(|d| !d.is_empty()),
+        ),
         None => (hostpart, None),
     };
     let (host, port) = if let Some(end) = hostport.strip_prefix('[').and_then(|h| h.find(']')) {
@@ -71,26 +77,44 @@ pub fn parse_url(url: &str) -> Result<RedisUrl, String> {
             None => (hostport.to_string(), "6379"),
         }
     };
-    let port: u16 = port.parse().map_err(|_| "the Redis URL has a bad port".to_string())?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| "the Redis URL has a bad port".to_string())?;
     let (user, password) = match auth {
         Some(a) => match a.find(':') {
-            Some(c) => (Some(percent_decode(&a[..c])).filter(|u| !u.is_empty()), Some(percent_decode(&a[c + 1..]))),
+            Some(c) => (
+                Some(percent_decode(&a[..c])).filter(|u| !u.is_empty()),
+                Some(percent_decode(&a[c + 1..])),
+            ),
             None => (Some(percent_decode(a)), None),
         },
         None => (None, None),
     };
-    Ok(RedisUrl { host, port, user, password, db })
+    Ok(RedisUrl {
+        host,
+        port,
+        user,
+        password,
+        db,
+    })
 }
 
 impl Client {
     pub fn connect(url: &str) -> Result<Client, String> {
         let u = parse_url(url)?;
-        let addr = if u.host.contains(':') { format!("[{}]:{}", u.host, u.port) } else { format!("{}:{}", u.host, u.port) };
+        let addr = if u.host.contains(':') {
+            format!("[{}]:{}", u.host, u.port)
+        } else {
+            format!("{}:{}", u.host, u.port)
+        };
         let stream = TcpStream::connect(&addr).map_err(|e| format!("{:?}", e.kind()))?;
         stream.set_nodelay(true).ok();
         stream.set_read_timeout(Some(Duration::from_secs(60))).ok();
         let writer = stream.try_clone().map_err(|e| e.to_string())?;
-        let mut c = Client { reader: BufReader::new(stream), writer };
+        let mut c = Client {
+            reader: BufReader::new(stream),
+            writer,
+        };
         if let Some(pw) = &u.password {
             match &u.user {
                 Some(user) => c.call_ok(&["AUTH", user, pw])?,
@@ -125,7 +149,10 @@ impl Client {
 
     fn read_reply(&mut self) -> Result<Reply, String> {
         let mut line = String::new();
-        let n = self.reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        let n = self
+            .reader
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("connection closed".into());
         }
@@ -141,9 +168,13 @@ impl Client {
                     return Ok(Reply::Bulk(None));
                 }
                 let mut data = vec![0u8; len as usize + 2];
-                self.reader.read_exact(&mut data).map_err(|e| e.to_string())?;
+                self.reader
+                    .read_exact(&mut data)
+                    .map_err(|e| e.to_string())?;
                 data.truncate(len as usize);
-                Ok(Reply::Bulk(Some(String::from_utf8_lossy(&data).into_owned())))
+                Ok(Reply::Bulk(Some(
+                    String::from_utf8_lossy(&data).into_owned(),
+                )))
             }
             "*" => {
                 let len: i64 = rest.parse().map_err(|_| "bad array length")?;

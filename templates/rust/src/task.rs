@@ -3,6 +3,9 @@
 //! (gridcore queue retry). Keep it idempotent: after a crash an item may be processed again.
 
 pub fn handle(item: &str) -> Result<String, String> {
-    let n: f64 = item.trim().parse().map_err(|e| format!("not a number: {e}"))?;
+    let n: f64 = item
+        .trim()
+        .parse()
+        .map_err(|e| format!("not a number: {e}"))?;
     Ok(format!("{item}:{}", n.sqrt()))
 }
