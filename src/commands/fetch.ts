@@ -1,6 +1,6 @@
 // gridcore fetch: install the upstream computehub and gridnode binaries (for gridcore up --engine native).
 import { Flags } from '@oclif/core'
-import { type FetchResult, fetchBinaries } from '../deploy/fetch.js'
+import { type FetchResult, fetchBinaries } from '../deploy/fetch/fetch-binaries.js'
 import { GridcoreCommand } from '../lib/base-command.js'
 import { interactive, progressLine } from '../lib/progress.js'
 
