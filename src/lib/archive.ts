@@ -7,7 +7,21 @@ export interface ArchiveEntry {
   mode: number
 }
 
-/** Regular files of a (gzipped) ustar/GNU tar archive. */
+/** The `path` record of a pax extended header ("<len> path=<name>\n" records), if it has one. */
+function paxPath(data: Buffer): string | undefined {
+  let pos = 0
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos)
+    const len = Number.parseInt(data.toString('utf8', pos, space), 10)
+    if (space === -1 || !(len > 0)) return undefined
+    const record = data.toString('utf8', space + 1, pos + len - 1)
+    if (record.startsWith('path=')) return record.slice(5)
+    pos += len
+  }
+  return undefined
+}
+
+/** Regular files of a (gzipped) ustar/GNU/pax tar archive. */
 export function readTar(buf: Buffer, gzipped = true): ArchiveEntry[] {
   const tar = gzipped ? gunzipSync(buf) : buf
   const out: ArchiveEntry[] = []
@@ -24,6 +38,7 @@ export function readTar(buf: Buffer, gzipped = true): ArchiveEntry[] {
     longName = undefined
     const data = tar.subarray(pos + 512, pos + 512 + size)
     if (type === 'L') longName = data.toString('utf8').replace(/\0.*$/s, '')
+    else if (type === 'x') longName = paxPath(data)
     else if (type === '0' || type === '\0') {
       name = name.replace(/^\.\//, '')
       out.push({ name, data: Buffer.from(data), mode: Number.parseInt(field(100, 8).trim() || '644', 8) })
