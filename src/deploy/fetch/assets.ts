@@ -17,7 +17,11 @@ export const isZip = (name: string) => /\.zip$/i.test(name)
 /** Both raw binaries, or one archive, whose names name this OS and arch (undefined when none fits). */
 export function chooseAssets(assets: Asset[], platform: string, arch: string): Asset[] | undefined {
   const osKeys = OS_KEYS[platform] ?? [platform]
-  const archKeys = ARCH_KEYS[arch] ?? [arch]
+  // A macOS universal binary runs on either CPU.
+  const archKeys = [
+    ...(ARCH_KEYS[arch] ?? [arch]),
+    ...(platform === 'darwin' ? ['universal', 'universal2'] : []),
+  ]
   const fits = assets.filter((a) => {
     const n = a.name.toLowerCase()
     return (
