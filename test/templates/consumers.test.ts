@@ -160,13 +160,8 @@ describe.each(['python', 'node', 'rust'] as TemplateName[])('the %s template', (
 describe('the python template', () => {
   it('connects to nothing at import time, and without the redis package says so in one JSON line', async () => {
     const d = join(dir, 'python')
-    const imported = start(
-      '/usr/bin/python3',
-      ['-c', `import sys; sys.path[:0] = [${JSON.stringify(d)}]; import consumer`],
-      {
-        INPUT_REDIS_URL: '',
-      },
-    )
+    const importIt = `import sys; sys.path[:0] = [${JSON.stringify(d)}]; import consumer`
+    const imported = start('/usr/bin/python3', ['-c', importIt], { INPUT_REDIS_URL: '' })
     expect((await imported.exited).code, imported.err()).toBe(0)
     expect(imported.err()).toBe('')
     // -S: no site-packages, so no redis package; the consumer must say so before anything else.
