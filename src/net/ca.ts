@@ -48,7 +48,11 @@ export async function createClusterCa(opts: { name?: string; years?: number } = 
     ],
   })
   const certPem = cert.toString('pem')
-  return { certPem: `${certPem}\n`, keyPem: await keyToPem(keys.privateKey), fingerprint: caFingerprint(certPem) }
+  return {
+    certPem: `${certPem}\n`,
+    keyPem: await keyToPem(keys.privateKey),
+    fingerprint: caFingerprint(certPem),
+  }
 }
 
 /**

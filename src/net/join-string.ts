@@ -16,7 +16,8 @@ export interface JoinString {
 }
 
 const SCHEME = 'gridcore://'
-const HINT = 'copy the whole string gridcore up --listen (or gridcore token create --role node) printed, in quotes'
+const HINT =
+  'copy the whole string gridcore up --listen (or gridcore token create --role node) printed, in quotes'
 
 export function formatJoinString(j: JoinString): string {
   if (!j.insecure && !j.ca) throw new GridcoreError('INTERNAL', 'a TLS join string needs the CA fingerprint')
@@ -55,7 +56,8 @@ export function parseJoinString(input: string): JoinString {
   const q = rest.indexOf('?')
   const authority = (q === -1 ? rest : rest.slice(0, q)).replace(/\/$/, '')
   if (authority.includes('/')) throw bad(`has a path after the host: expected ${SCHEME}HOST:PORT/?…`)
-  if (authority.includes('@')) throw bad(`has user information before the host: expected ${SCHEME}HOST:PORT/?…`)
+  if (authority.includes('@'))
+    throw bad(`has user information before the host: expected ${SCHEME}HOST:PORT/?…`)
   const { host, port } = parseAuthority(authority, bad)
   const params = parseQuery(q === -1 ? '' : rest.slice(q + 1), bad)
   const token = params.get('token')
@@ -71,11 +73,15 @@ export function parseJoinString(input: string): JoinString {
   }
   if (insecure) return { host, port, token, insecure }
   if (caRaw === undefined) {
-    throw bad(`has no ca=sha256:… (the cluster CA's fingerprint; a plaintext cluster says insecure=1): ${HINT}`)
+    throw bad(
+      `has no ca=sha256:… (the cluster CA's fingerprint; a plaintext cluster says insecure=1): ${HINT}`,
+    )
   }
   const ca = normalizeFingerprint(caRaw)
   if (!ca) {
-    throw bad(`has ca= that is not a CA fingerprint (${fingerprintProblem(caRaw)}): expected sha256: and 64 hex digits`)
+    throw bad(
+      `has ca= that is not a CA fingerprint (${fingerprintProblem(caRaw)}): expected sha256: and 64 hex digits`,
+    )
   }
   return { host, port, token, ca, insecure }
 }
@@ -99,7 +105,8 @@ function parseAuthority(
   }
   const host = m[2]!.toLowerCase()
   const dns = host.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l))
-  if (!host || (!isIP(host) && !dns)) throw bad(`has host "${host}", which is neither an address nor a host name`)
+  if (!host || (!isIP(host) && !dns))
+    throw bad(`has host "${host}", which is neither an address nor a host name`)
   return { host, port }
 }
 

@@ -24,7 +24,8 @@ export async function fetchPinnedCa(
   opts: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<PinnedCa> {
   const want = normalizeFingerprint(fingerprint)
-  if (!want) throw new GridcoreError('USAGE', `"${fingerprint}" is not a CA fingerprint: expected sha256:<64 hex>`)
+  if (!want)
+    throw new GridcoreError('USAGE', `"${fingerprint}" is not a CA fingerprint: expected sha256:<64 hex>`)
   const where = hostPort(host.replace(/^\[(.*)\]$/, '$1'), port)
   const pem = await get(where, opts.timeoutMs ?? 10_000, opts.signal)
   const got = caFingerprint(pem, 'HUB_BAD_RESPONSE')
@@ -47,29 +48,38 @@ export async function fetchPinnedCa(
 function get(where: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   const url = `http://${where}/ca.pem`
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', signal, headers: { accept: 'application/x-pem-file' } }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume()
-        reject(
-          new GridcoreError(
-            'HUB_BAD_RESPONSE',
-            `the hub at ${where} answered ${res.statusCode} to GET /ca.pem: it is not a gridcore hub serving TLS (a plaintext cluster's join string says insecure=1)`,
-          ),
-        )
-        return
-      }
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (c: Buffer) => {
-        size += c.length
-        if (size > MAX_BYTES) {
-          req.destroy()
-          reject(new GridcoreError('HUB_BAD_RESPONSE', `${url} sent more than ${MAX_BYTES} bytes: not a CA certificate`))
-        } else chunks.push(c)
-      })
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-      res.on('error', (err) => reject(unreachable(url, err)))
-    })
+    const req = request(
+      url,
+      { method: 'GET', signal, headers: { accept: 'application/x-pem-file' } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume()
+          reject(
+            new GridcoreError(
+              'HUB_BAD_RESPONSE',
+              `the hub at ${where} answered ${res.statusCode} to GET /ca.pem: it is not a gridcore hub serving TLS (a plaintext cluster's join string says insecure=1)`,
+            ),
+          )
+          return
+        }
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (c: Buffer) => {
+          size += c.length
+          if (size > MAX_BYTES) {
+            req.destroy()
+            reject(
+              new GridcoreError(
+                'HUB_BAD_RESPONSE',
+                `${url} sent more than ${MAX_BYTES} bytes: not a CA certificate`,
+              ),
+            )
+          } else chunks.push(c)
+        })
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+        res.on('error', (err) => reject(unreachable(url, err)))
+      },
+    )
     req.setTimeout(timeoutMs, () =>
       req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
     )

@@ -55,7 +55,11 @@ describe('cluster CA', () => {
 
   it('takes IPv6 hosts with or without brackets and refuses what is no host', () => {
     expect(certNames(['[fd00::5]'])[0]).toEqual({ type: 'ip', value: 'fd00::5' })
-    expect(certNames(['localhost', '127.0.0.1']).map((n) => n.value)).toEqual(['localhost', '127.0.0.1', '::1'])
+    expect(certNames(['localhost', '127.0.0.1']).map((n) => n.value)).toEqual([
+      'localhost',
+      '127.0.0.1',
+      '::1',
+    ])
     expect(() => certNames(['bad host'])).toThrow(/neither an IP address nor a host name/)
     expect(() => certNames(['a,CN=evil'])).toThrow(/neither an IP address nor a host name/)
   })
