@@ -107,7 +107,7 @@ function refuse(client: Socket, line: string): void {
     for (; n > 0 && answered < 100; n--, answered++) client.write(line)
     if (answered >= 100) client.end()
   })
-  client.setTimeout(5_000, () => client.end())
+  client.setTimeout(5_000, () => client.destroy())
   client.once('end', () => client.end())
   client.resume()
 }

@@ -68,7 +68,10 @@ export async function startTlsRedis(o: {
       const deadline = Date.now() + 15_000
       while ((log().match(/Ready to accept connections/g) ?? []).length <= before) {
         if (r.proc.exitCode !== null) throw new Error(`redis-server exited: ${log().slice(-500)}`)
-        if (Date.now() > deadline) throw new Error(`redis-server did not start: ${log().slice(-500)}`)
+        if (Date.now() > deadline) {
+          r.proc.kill('SIGKILL')
+          throw new Error(`redis-server did not start: ${log().slice(-500)}`)
+        }
         await new Promise((res) => setTimeout(res, 30))
       }
     },
