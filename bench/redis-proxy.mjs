@@ -14,7 +14,7 @@ import { createClusterCa, issueServerCert } from '../dist/net/ca.js'
 import { redisTlsOptions } from '../dist/net/tls-clients.js'
 import { writeClusterTls } from '../dist/net/tls-files.js'
 import { startRedisProxy } from '../dist/node/redis-proxy.js'
-import { redisConfig } from '../dist/redis/launcher.js'
+import { redisConfig } from '../dist/deploy/redis-launcher.js'
 import { withRedisTls } from '../dist/redis/tls-config.js'
 import { fmt, freePort, median, ROOT, requireCommand, startRedis } from './lib.mjs'
 

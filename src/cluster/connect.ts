@@ -1,9 +1,9 @@
 // gridcore connect: verify an existing cluster (hub health, token, Redis PING) and save it as a profile.
 import { HubClient, normalizeHubUrl } from '../client/hub-client.js'
+import { paths as defaultPaths, type Paths } from '../lib/paths.js'
 import { redactUrl } from '../lib/redact.js'
 import { openRedis } from '../redis/client.js'
 import { parseRedisUrl } from '../redis/url.js'
-import { paths as defaultPaths, type Paths } from './paths.js'
 import { checkProfileName, saveProfile } from './profiles.js'
 
 export interface ConnectInput {
@@ -11,6 +11,8 @@ export interface ConnectInput {
   hub: string
   token: string
   redis?: string
+  /** Told what is being checked now (for a spinner). */
+  onStep?: (what: string) => void
 }
 
 export interface ConnectResult {
@@ -25,12 +27,14 @@ export interface ConnectResult {
 export async function connectCluster(input: ConnectInput, p: Paths = defaultPaths()): Promise<ConnectResult> {
   checkProfileName(input.name)
   const hubUrl = normalizeHubUrl(input.hub)
-  if (input.redis) parseRedisUrl(input.redis)
+  if (input.redis) parseRedisUrl(input.redis, { where: '--redis' })
   const client = new HubClient({ url: hubUrl, token: input.token })
+  input.onStep?.(`checking the hub at ${hubUrl}`)
   await client.health()
   const nodes = await client.listNodes()
   const tasks = await client.listTasks()
   if (input.redis) {
+    input.onStep?.(`checking Redis at ${redactUrl(input.redis)}`)
     const redis = await openRedis(input.redis)
     await redis.quit()
   }

@@ -2,7 +2,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { configError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
-import { paths as defaultPaths, type Paths } from './paths.js'
+import { paths as defaultPaths, type Paths } from '../lib/paths.js'
 
 interface ProcessRecord {
   pid?: number
@@ -56,18 +56,27 @@ export function readLocalCluster(p: Paths = defaultPaths()): LocalClusterState |
       `cannot read ${p.localClusterJson} (${(err as NodeJS.ErrnoException).code}): check its permissions`,
     )
   }
+  // What is wrong is said first; the fix never sends the user back to `down`, which reads this same file.
+  const broken = (what: string) =>
+    configError(
+      `${p.localClusterJson} ${what}: if no local cluster runs, move it aside (mv ${p.localClusterJson} ${p.localClusterJson}.bak), then gridcore up`,
+    )
   let data: LocalClusterState
   try {
     data = JSON.parse(text)
   } catch {
-    throw configError(
-      `${p.localClusterJson} is not valid JSON: run gridcore down, or delete the file if no local cluster runs`,
-    )
+    throw broken('is not valid JSON')
   }
-  if (typeof data?.computehub?.url !== 'string') {
-    throw configError(
-      `${p.localClusterJson} has no computehub.url: run gridcore down, or delete the file if no local cluster runs`,
-    )
-  }
+  const url = data?.computehub?.url
+  if (typeof url !== 'string') throw broken('has no computehub.url')
+  if (!isHttpUrl(url)) throw broken(`has a computehub.url that is not an http:// URL ("${url}")`)
+  const redis = data.redis?.url
+  if (redis !== undefined && (typeof redis !== 'string' || !URL.canParse(redis)))
+    throw broken('has a redis.url that is not a URL')
   return data
+}
+
+function isHttpUrl(raw: string): boolean {
+  const u = URL.canParse(raw) ? new URL(raw) : undefined
+  return u?.protocol === 'http:' || u?.protocol === 'https:'
 }

@@ -1,8 +1,8 @@
 // Named cluster profiles: skill.toml (public parts) + credentials.toml (token, Redis password; 0600).
 import { configError, GridcoreError } from '../lib/errors.js'
+import { paths as defaultPaths, type Paths } from '../lib/paths.js'
 import { readToml, type TomlTable, writeToml } from '../lib/toml.js'
 import { joinRedisUrl, splitRedisUrl } from '../redis/url.js'
-import { paths as defaultPaths, type Paths } from './paths.js'
 
 export interface ClusterProfile {
   name: string
@@ -65,7 +65,8 @@ export function loadProfile(name: string, p: Paths = defaultPaths()): ClusterPro
   }
   const redis = typeof s.redis_url === 'string' && s.redis_url ? s.redis_url : undefined
   const password = typeof c.redis_password === 'string' ? c.redis_password : undefined
-  return { name, hubUrl, token, redisUrl: redis ? joinRedisUrl(redis, password) : undefined }
+  const origin = { where: `${p.skillToml} [cluster.${name}] redis_url`, code: 'CONFIG' } as const
+  return { name, hubUrl, token, redisUrl: redis ? joinRedisUrl(redis, password, origin) : undefined }
 }
 
 /** Writes a profile; the token and Redis password go only to credentials.toml (0600 in a 0700 dir). */
@@ -74,7 +75,7 @@ export function saveProfile(profile: ClusterProfile, p: Paths = defaultPaths(), 
   const credTable = readToml(p.credentialsToml, 'credentials.toml', true) ?? {}
   const skill = clusters(skillTable, p.skillToml)
   const creds = clusters(credTable, p.credentialsToml)
-  const split = profile.redisUrl ? splitRedisUrl(profile.redisUrl) : undefined
+  const split = profile.redisUrl ? splitRedisUrl(profile.redisUrl, { where: '--redis' }) : undefined
   skill[profile.name] = {
     ...extra,
     name: profile.name,

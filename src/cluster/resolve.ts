@@ -1,7 +1,7 @@
 // Picks the cluster a command talks to: --cluster / GRIDCORE_CLUSTER, the local cluster, or the only profile.
 import { configError, GridcoreError } from '../lib/errors.js'
+import { paths as defaultPaths, type Paths } from '../lib/paths.js'
 import { readLocalCluster } from './local.js'
-import { paths as defaultPaths, type Paths } from './paths.js'
 import { type ClusterProfile, loadProfile, profileNames, readProfiles } from './profiles.js'
 
 export const LOCAL = 'local'

@@ -4,7 +4,8 @@ import { archOfThisMachine, type NodeInfo, platformForArch, type TaskList } from
 import { GridcoreError } from '../lib/errors.js'
 import { redactUrl } from '../lib/redact.js'
 import { queueKeys } from '../queue/keys.js'
-import { openRedis, redisError } from '../redis/client.js'
+import { openRedis } from '../redis/client.js'
+import { redisError } from '../redis/errors.js'
 import type { ClusterProfile } from './profiles.js'
 
 export interface QueueDepths {

@@ -44,7 +44,10 @@ export async function resolveQueueTarget(
         )
       }
     }
-    parseRedisUrl(url)
+    parseRedisUrl(
+      url,
+      p ? { where: `cluster "${p.name}"'s Redis URL`, code: 'CONFIG' } : { where: '--redis' },
+    )
     const output = flags['output-queue'] ?? defaultOutput(flags.queue)
     return { redisUrl: url, outputRedisUrl: url, input: flags.queue, output, task: null, profile: p }
   }
@@ -73,6 +76,12 @@ export async function resolveQueueTarget(
       `task "${task.task_name}" names no Redis URL and cluster "${p.name}" has none: pass --redis URL`,
     )
   }
+  const from = (field: string) => ({ where: `task "${task.task_name}" ${field} (from the hub)` })
+  parseRedisUrl(
+    redisUrl,
+    task.input_redis ? from('input_redis') : { where: `cluster "${p.name}"'s Redis URL` },
+  )
+  if (task.output_redis) parseRedisUrl(task.output_redis, from('output_redis'))
   return {
     redisUrl,
     outputRedisUrl: task.output_redis ?? redisUrl,

@@ -1,5 +1,6 @@
-// Task registration input: flag values -> a checked upstream TaskSpec.
-import type { TaskSpec } from '../hub/protocol.js'
+// Tasks on the hub: flag values -> a checked upstream TaskSpec; finishing only a task that runs.
+import type { HubClient } from '../client/hub-client.js'
+import type { FinishResponse, TaskSpec } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import { parseRedisUrl } from '../redis/url.js'
 
@@ -43,7 +44,9 @@ export function buildTaskSpec(input: TaskInput, defaultRedis?: string): TaskSpec
     )
   }
   const inputRedis = input.inputRedis ?? defaultRedis
-  for (const url of [inputRedis, input.outputRedis]) if (url) parseRedisUrl(url)
+  if (input.inputRedis) parseRedisUrl(input.inputRedis, { where: '--input-redis' })
+  else if (defaultRedis) parseRedisUrl(defaultRedis, { where: "the cluster's Redis URL", code: 'CONFIG' })
+  if (input.outputRedis) parseRedisUrl(input.outputRedis, { where: '--output-redis' })
   if (inputRedis) spec.input_redis = inputRedis
   if (input.outputRedis) spec.output_redis = input.outputRedis
   if (input.inputQueue) spec.input_queue = input.inputQueue
@@ -54,6 +57,21 @@ export function buildTaskSpec(input: TaskInput, defaultRedis?: string): TaskSpec
     if (input.cwd) spec.cwd = input.cwd
   }
   return spec
+}
+
+/**
+ * Completes the current task and starts the next. With nothing running the hub would re-complete the last
+ * task (upstream behaviour), so this refuses instead (exit 6) and leaves the hub alone.
+ */
+export async function finishCurrentTask(hub: HubClient, cluster: string): Promise<FinishResponse> {
+  const { current } = await hub.listTasks()
+  if (!current) {
+    throw new GridcoreError(
+      'NOTHING_RUNNING',
+      `nothing is running on cluster "${cluster}", so there is no task to finish: see gridcore task list`,
+    )
+  }
+  return hub.finishTask()
 }
 
 /** Splits a command line into argv with POSIX-like quoting ('…', "…", backslash). */

@@ -1,10 +1,10 @@
 // gridcore build: build a task directory's image through the Docker engine.
 import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../cli/base-command.js'
+import { interactive, progressLine } from '../cli/progress.js'
 import { type BuildResult, buildImage } from '../docker/build.js'
-import { GridcoreCommand } from '../lib/base-command.js'
-import { interactive, progressLine } from '../lib/progress.js'
 
-export default class Build extends GridcoreCommand<BuildResult> {
+export default class Build extends GridcoreCommand<typeof Build> {
   static override summary = 'Build a task directory’s image (tar of the directory, .dockerignore honoured).'
   static override description =
     `Streams the build output to stderr (a one-line status on a terminal with --quiet).
@@ -22,7 +22,7 @@ On failure: one line with the engine's error and the failing step's last lines; 
   }
 
   async run(): Promise<BuildResult> {
-    const { flags } = await this.parse(Build)
+    const { flags } = this
     const bar = progressLine(flags.quiet && interactive(this.jsonEnabled()))
     const r = await buildImage({
       dir: flags.dir,

@@ -1,9 +1,10 @@
 // gridcore connect: save an existing cluster (hub URL, token, Redis URL) as a named profile.
 import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../cli/base-command.js'
+import { spinner } from '../cli/spinner.js'
 import { type ConnectResult, connectCluster } from '../cluster/connect.js'
-import { GridcoreCommand } from '../lib/base-command.js'
 
-export default class Connect extends GridcoreCommand<ConnectResult> {
+export default class Connect extends GridcoreCommand<typeof Connect> {
   static override summary = 'Check an existing cluster and save it as a named profile.'
   static override description =
     `Checks the hub's /health, that the token is accepted (GET /api/nodes) and, with --redis, that Redis
@@ -23,14 +24,16 @@ answers PING; only then writes skill.toml (no secrets) and credentials.toml (tok
   }
 
   async run(): Promise<ConnectResult> {
-    const { flags } = await this.parse(Connect)
+    const { flags } = this
     this.secrets.push(flags.token)
+    const spin = await spinner('checking the cluster', { json: this.jsonEnabled() })
     const r = await connectCluster({
       name: flags.name,
       hub: flags.hub,
       token: flags.token,
       redis: flags.redis,
-    })
+      onStep: (what) => spin.text(what),
+    }).finally(() => spin.stop())
     this.say(
       `Saved cluster "${r.name}": hub ${r.computehub_url} (${r.nodes_online} node(s) online, current task: ${r.current_task ?? 'none'})` +
         (r.redis_url ? `, Redis ${r.redis_url}` : ''),

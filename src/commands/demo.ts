@@ -1,12 +1,13 @@
 // gridcore demo: up, 100,000 square roots through the Node template's consumer, a summary, down.
 import { Flags } from '@oclif/core'
-import { GridcoreCommand } from '../lib/base-command.js'
-import { fmtInt, fmtRate, interactive, progressLine } from '../lib/progress.js'
+import { GridcoreCommand } from '../cli/base-command.js'
+import { fmtInt, fmtRate } from '../cli/format.js'
+import { interactive, progressLine } from '../cli/progress.js'
+import { runSteps } from '../cli/steps.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
-import { runSteps } from '../lib/steps.js'
 import { type DemoResult, demo } from '../run/demo.js'
 
-export default class Demo extends GridcoreCommand<DemoResult> {
+export default class Demo extends GridcoreCommand<typeof Demo> {
   static override summary =
     'See it work: a local cluster, 100,000 square roots through it, a summary, teardown.'
   static override description =
@@ -21,7 +22,7 @@ on the embedded engine with the process runtime (no Docker needed; ports 8080/63
   }
 
   async run(): Promise<DemoResult> {
-    const { flags } = await this.parse(Demo)
+    const { flags } = this
     const bar = progressLine(interactive(this.jsonEnabled()))
     const r = await demo({
       items: flags.items,

@@ -1,10 +1,10 @@
 // gridcore doctor: checks this machine for a local cluster; exits 3 when gridcore up could not succeed.
 import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../cli/base-command.js'
 import { type DoctorReport, doctor } from '../deploy/doctor.js'
-import { GridcoreCommand } from '../lib/base-command.js'
 import { EXIT } from '../lib/errors.js'
 
-export default class Doctor extends GridcoreCommand<DoctorReport> {
+export default class Doctor extends GridcoreCommand<typeof Doctor> {
   static override summary =
     'Check this machine: Docker, redis-server, ports, directories, installed binaries.'
   static override description =
@@ -19,7 +19,7 @@ export default class Doctor extends GridcoreCommand<DoctorReport> {
   }
 
   async run(): Promise<DoctorReport> {
-    const { flags } = await this.parse(Doctor)
+    const { flags } = this
     const r = await doctor({ hubPort: flags['hub-port'], redisPort: flags['redis-port'] })
     const mark = { ok: 'ok  ', warn: 'warn', error: 'FAIL' } as const
     for (const c of r.checks)

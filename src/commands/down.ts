@@ -1,9 +1,9 @@
 // gridcore down: stop the local cluster that gridcore up started and remove its state.
 import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../cli/base-command.js'
 import { type DownResult, down } from '../deploy/down.js'
-import { GridcoreCommand } from '../lib/base-command.js'
 
-export default class Down extends GridcoreCommand<DownResult> {
+export default class Down extends GridcoreCommand<typeof Down> {
   static override summary =
     'Stop the local cluster (node, hub, and Redis if gridcore started it) and remove its state.'
   static override description =
@@ -14,7 +14,7 @@ line is no longer the one recorded at start is left alone ("not-ours"). --keep-d
   }
 
   async run(): Promise<DownResult> {
-    const { flags } = await this.parse(Down)
+    const { flags } = this
     const r = await down({ keepData: flags['keep-data'] })
     if (!r.was_running) this.say('No local cluster is recorded; nothing to stop.')
     else

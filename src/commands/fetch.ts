@@ -1,10 +1,10 @@
 // gridcore fetch: install the upstream computehub and gridnode binaries (for gridcore up --engine native).
 import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../cli/base-command.js'
+import { interactive, progressLine } from '../cli/progress.js'
 import { type FetchResult, fetchBinaries } from '../deploy/fetch/fetch-binaries.js'
-import { GridcoreCommand } from '../lib/base-command.js'
-import { interactive, progressLine } from '../lib/progress.js'
 
-export default class Fetch extends GridcoreCommand<FetchResult> {
+export default class Fetch extends GridcoreCommand<typeof Fetch> {
   static override summary =
     'Download the upstream computehub and gridnode for this machine into ~/.local/share/idm-gridcore/bin.'
   static override description =
@@ -30,7 +30,7 @@ asset fits. Offline or rate-limited: a clear error; gridcore up --engine embedde
   }
 
   async run(): Promise<FetchResult> {
-    const { flags } = await this.parse(Fetch)
+    const { flags } = this
     const bar = progressLine(interactive(this.jsonEnabled()))
     const r = await fetchBinaries({
       version: flags.version,

@@ -1,9 +1,9 @@
 // gridcore init: scaffold a consumer task directory from a template (python, node or rust).
 import { Flags } from '@oclif/core'
-import { GridcoreCommand } from '../lib/base-command.js'
+import { GridcoreCommand } from '../cli/base-command.js'
 import { type ScaffoldResult, scaffold, TEMPLATES } from '../templates/scaffold.js'
 
-export default class Init extends GridcoreCommand<ScaffoldResult> {
+export default class Init extends GridcoreCommand<typeof Init> {
   static override summary = 'Create a consumer task directory from a template; you edit only handle().'
   static override examples = [
     '<%= config.bin %> init --template python --name sqrt',
@@ -20,7 +20,7 @@ export default class Init extends GridcoreCommand<ScaffoldResult> {
   }
 
   async run(): Promise<ScaffoldResult> {
-    const { flags } = await this.parse(Init)
+    const { flags } = this
     const r = scaffold({
       template: flags.template,
       name: flags.name,

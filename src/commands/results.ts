@@ -1,12 +1,12 @@
 // gridcore results: write the output list to stdout or a file; drains crash-safely unless --peek.
 import { Flags } from '@oclif/core'
-import { openTarget, resolveQueueTarget } from '../cluster/target.js'
-import { GridcoreCommand, queueFlags } from '../lib/base-command.js'
+import { QueueCommand } from '../cli/cluster-command.js'
+import { fmtInt } from '../cli/format.js'
+import { spinner } from '../cli/spinner.js'
 import { GridcoreError } from '../lib/errors.js'
-import { fmtInt } from '../lib/progress.js'
 import { type CollectResult, collectResults } from '../queue/results.js'
 
-export default class Results extends GridcoreCommand<CollectResult> {
+export default class Results extends QueueCommand<typeof Results> {
   static override summary =
     'Write a task’s results to stdout or --out FILE (drains the output list unless --peek).'
   static override description =
@@ -19,7 +19,6 @@ columns from the first JSON-object result.`
     '<%= config.bin %> results --peek 10',
   ]
   static override flags = {
-    ...queueFlags,
     out: Flags.string({ char: 'o', description: 'file to append results to (default: stdout)' }),
     overwrite: Flags.boolean({ description: 'truncate --out first instead of appending', default: false }),
     format: Flags.option({
@@ -31,29 +30,31 @@ columns from the first JSON-object result.`
   }
 
   async run(): Promise<CollectResult> {
-    const { flags } = await this.parse(Results)
+    const { flags } = this
     if (this.jsonEnabled() && !flags.out) {
       throw new GridcoreError('USAGE', '--json prints a summary on stdout, so results need --out FILE')
     }
-    const target = await resolveQueueTarget(flags, () => this.clusterFrom(flags))
-    const conn = await openTarget(target)
-    try {
-      const r = await collectResults({
-        redis: conn.output,
-        keys: conn.keys,
-        format: flags.format,
-        out: flags.out,
-        overwrite: flags.overwrite,
-        peek: flags.peek,
-      })
-      if (flags.out)
-        this.say(
-          `Wrote ${fmtInt(r.written)} results to ${flags.out}${r.drained ? ` (${fmtInt(r.remaining)} left in ${r.queue})` : ''}`,
-        )
-      else this.note(`gridcore: wrote ${fmtInt(r.written)} results`)
-      return r
-    } finally {
-      conn.close()
-    }
+    const conn = await this.queues()
+    const verb = flags.peek ? 'copying' : 'draining'
+    // A spinner only where it cannot mix with the results themselves on the same terminal.
+    const spin = await spinner(`${verb} ${conn.keys.output}`, {
+      json: this.jsonEnabled(),
+      when: Boolean(flags.out) || !process.stdout.isTTY,
+    })
+    const r = await collectResults({
+      redis: conn.output,
+      keys: conn.keys,
+      format: flags.format,
+      out: flags.out,
+      overwrite: flags.overwrite,
+      peek: flags.peek,
+      onProgress: (n) => spin.text(`${verb} ${conn.keys.output}: ${fmtInt(n)} written`),
+    }).finally(() => spin.stop())
+    if (flags.out)
+      this.say(
+        `Wrote ${fmtInt(r.written)} results to ${flags.out}${r.drained ? ` (${fmtInt(r.remaining)} left in ${r.queue})` : ''}`,
+      )
+    else this.note(`gridcore: wrote ${fmtInt(r.written)} results`)
+    return r
   }
 }

@@ -1,17 +1,13 @@
 // gridcore status: hub health, nodes, tasks and the current task's queue depths.
-
-import { nodeTable } from '../cluster/format.js'
+import { ClusterCommand } from '../cli/cluster-command.js'
+import { nodeTable } from '../cli/format.js'
 import { clusterStatus, type StatusReport } from '../cluster/status.js'
-import { clusterFlags, GridcoreCommand } from '../lib/base-command.js'
 
-export default class Status extends GridcoreCommand<StatusReport> {
+export default class Status extends ClusterCommand<typeof Status> {
   static override summary = 'Show hub health, nodes, tasks and the current queue depths.'
-  static override flags = { ...clusterFlags }
 
   async run(): Promise<StatusReport> {
-    const { flags } = await this.parse(Status)
-    const profile = this.clusterFrom(flags)
-    const r = await clusterStatus(profile, this.hubClient(profile))
+    const r = await clusterStatus(this.cluster(), this.hub())
     this.say(`Cluster ${r.cluster}: hub ${r.hub.url} healthy`)
     this.say(
       `Tasks: current ${r.tasks.current ?? 'none'}; ${r.tasks.pending.length} pending; ${r.tasks.completed.length} completed`,

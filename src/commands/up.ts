@@ -1,10 +1,11 @@
 // gridcore up: a local cluster from zero (Redis + hub + node), recorded for agents.
 import { Flags } from '@oclif/core'
-import { planUp, type UpResult } from '../deploy/up.js'
-import { GridcoreCommand } from '../lib/base-command.js'
-import { runSteps } from '../lib/steps.js'
+import { GridcoreCommand } from '../cli/base-command.js'
+import { bringUp } from '../cli/steps.js'
+import type { UpResult } from '../deploy/up.js'
+import { parseRedisUrl } from '../redis/url.js'
 
-export default class Up extends GridcoreCommand<UpResult> {
+export default class Up extends GridcoreCommand<typeof Up> {
   static override summary =
     'Start a local cluster from zero: Redis, a hub and a node. Running it again changes nothing.'
   static override description =
@@ -51,23 +52,20 @@ hub and node. --runtime auto runs items as Docker containers when an engine answ
   }
 
   async run(): Promise<UpResult> {
-    const { flags } = await this.parse(Up)
-    const plan = planUp({
-      engine: flags.engine,
-      runtime: flags.runtime,
-      redis: flags.redis,
-      hubPort: flags['hub-port'],
-      redisPort: flags['redis-port'],
-      parallelism: flags.parallelism,
-      installMissing: flags['install-missing'],
-    })
-    try {
-      await runSteps(plan.steps, { json: this.jsonEnabled(), skipRest: () => plan.alreadyRunning() })
-    } catch (err) {
-      await plan.rollback()
-      throw err
-    }
-    const r = plan.result()
+    const { flags } = this
+    if (/^rediss?:/.test(flags.redis)) parseRedisUrl(flags.redis, { where: '--redis' })
+    const r = await bringUp(
+      {
+        engine: flags.engine,
+        runtime: flags.runtime,
+        redis: flags.redis,
+        hubPort: flags['hub-port'],
+        redisPort: flags['redis-port'],
+        parallelism: flags.parallelism,
+        installMissing: flags['install-missing'],
+      },
+      this.jsonEnabled(),
+    )
     if (r.already_running) this.say(`A local cluster already runs at ${r.hub_url}; nothing changed.`)
     else
       this.say(

@@ -1,14 +1,14 @@
 // gridcore worker (internal): the instance `gridcore run --command` registers; runs a line filter over the queue.
 import { Flags } from '@oclif/core'
-import { GridcoreCommand } from '../lib/base-command.js'
+import { GridcoreCommand } from '../cli/base-command.js'
+import { durationFlag } from '../cli/flags.js'
 import { GridcoreError } from '../lib/errors.js'
-import { secondsFlag } from '../lib/flags.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
 import { consumerId } from '../queue/keys.js'
 import { openRedis } from '../redis/client.js'
 import { runFilterWorker } from '../run/filter-worker.js'
 
-export default class Worker extends GridcoreCommand<{ done: number; failed_batches: number }> {
+export default class Worker extends GridcoreCommand<typeof Worker> {
   static override hidden = true
   static override summary =
     'Internal: feed a queue through a line filter (started by nodes for gridcore run --command).'
@@ -18,15 +18,15 @@ export default class Worker extends GridcoreCommand<{ done: number; failed_batch
       required: true,
     }),
     batch: Flags.integer({ description: 'items per batch', default: 100, min: 1, max: 5000 }),
-    'item-timeout': secondsFlag({
+    'item-timeout': durationFlag({
       description: 'fail the batch when the filter answers nothing for this long',
-      default: 30_000,
+      default: '30s',
     }),
     'max-attempts': Flags.integer({ default: 3, min: 1 }),
   }
 
   async run(): Promise<{ done: number; failed_batches: number }> {
-    const { flags } = await this.parse(Worker)
+    const { flags } = this
     const env = process.env
     if (!env.INPUT_REDIS_URL || !env.INPUT_QUEUE)
       throw new GridcoreError('CONFIG', 'INPUT_REDIS_URL and INPUT_QUEUE must be set (the node sets them)')

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process'
 import { accessSync, constants, mkdirSync } from 'node:fs'
 import { HubClient } from '../client/hub-client.js'
 import { readLocalCluster } from '../cluster/local.js'
-import { paths } from '../cluster/paths.js'
 import { archOfThisMachine, platformForArch } from '../hub/protocol.js'
-import { findRedisServer } from '../redis/launcher.js'
+import { paths } from '../lib/paths.js'
 import { installedBinaries } from './engine.js'
 import { describeBusy, portFree } from './ports.js'
+import { findRedisServer } from './redis-launcher.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'error'
 

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { paths } from '../cluster/paths.js'
 import { GridcoreError } from '../lib/errors.js'
+import { paths } from '../lib/paths.js'
 
 export type EngineChoice = 'auto' | 'embedded' | 'native'
 export type RuntimeChoice = 'auto' | 'docker' | 'process'

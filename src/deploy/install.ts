@@ -1,7 +1,7 @@
 // --install-missing: installs redis-server with the system package manager (apt-get or brew).
 import { spawnSync } from 'node:child_process'
 import { GridcoreError } from '../lib/errors.js'
-import { findRedisServer } from '../redis/launcher.js'
+import { findRedisServer } from './redis-launcher.js'
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0
 

@@ -1,9 +1,16 @@
-// Who holds a TCP port: for "port 8080 is in use by pid 123 (redis-server)" messages (Linux /proc).
+// Local TCP ports: free or not, who holds one ("port 8080 is in use by pid 123 (redis-server)", Linux /proc).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
-import { portFree } from '../redis/launcher.js'
-import { cmdlineOf } from './procs.js'
+import { createServer } from 'node:net'
+import { cmdlineOf } from '../lib/proc.js'
 
-export { portFree }
+/** Whether nothing listens on host:port right now. */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, host, () => srv.close(() => resolve(true)))
+  })
+}
 
 export interface PortHolder {
   pid: number
@@ -55,7 +62,6 @@ export function describeBusy(port: number): string {
 /** `preferred` when free, else a free port the OS picks. */
 export async function freePortNear(preferred: number): Promise<number> {
   if (await portFree(preferred)) return preferred
-  const { createServer } = await import('node:net')
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)

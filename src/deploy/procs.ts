@@ -4,8 +4,6 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { alive, cmdlineOf, startTimeOf } from '../lib/proc.js'
 
-export { cmdlineOf, startTimeOf }
-
 export interface Daemon {
   pid: number
   /** The command line as the OS reports it, recorded right after start. */

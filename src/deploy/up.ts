@@ -6,13 +6,12 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { HubClient } from '../client/hub-client.js'
 import { type LocalClusterState, readLocalCluster, writeLocalCluster } from '../cluster/local.js'
-import { paths } from '../cluster/paths.js'
 import { saveProfile } from '../cluster/profiles.js'
 import { LOCAL } from '../cluster/resolve.js'
 import { GridcoreError } from '../lib/errors.js'
+import { paths } from '../lib/paths.js'
 import { redactUrl } from '../lib/redact.js'
 import { openRedis } from '../redis/client.js'
-import { findRedisServer, type LaunchedRedis, launchRedis, stopRedis } from '../redis/launcher.js'
 import { writeLocalConfigs } from './config-files.js'
 import {
   dockerAnswers,
@@ -25,6 +24,7 @@ import {
 import { installRedis } from './install.js'
 import { describeBusy, portFree } from './ports.js'
 import { type Daemon, spawnDaemon, stopDaemon } from './procs.js'
+import { findRedisServer, type LaunchedRedis, launchRedis, stopRedis } from './redis-launcher.js'
 
 export interface UpOptions {
   engine: EngineChoice

@@ -1,8 +1,8 @@
 // Finds and reads an upstream computehub.toml (bind, token) the way the upstream hub does.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { paths } from '../cluster/paths.js'
 import { configError } from '../lib/errors.js'
+import { paths } from '../lib/paths.js'
 import { readToml } from '../lib/toml.js'
 
 export const DEFAULT_BIND = '127.0.0.1:8080'

@@ -1,7 +1,7 @@
 // Turns `gridcore hub start` flags plus an upstream computehub.toml into the hub's start options.
 import { dirname, join } from 'node:path'
-import { paths } from '../cluster/paths.js'
 import { configError } from '../lib/errors.js'
+import { paths } from '../lib/paths.js'
 import { DEFAULT_BIND, findUpstreamConfig, readHubConfig } from './config.js'
 import { parseBind } from './listen.js'
 

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'HUB_AUTH'
   | 'HUB_REJECTED'
   | 'HUB_BAD_RESPONSE'
+  | 'NOTHING_RUNNING'
   | 'REDIS_UNREACHABLE'
   | 'REDIS_AUTH'
   | 'REDIS_ERROR'
@@ -40,6 +41,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   HUB_AUTH: EXIT.AUTH,
   HUB_REJECTED: EXIT.REJECTED,
   HUB_BAD_RESPONSE: EXIT.REJECTED,
+  NOTHING_RUNNING: EXIT.REJECTED,
   REDIS_UNREACHABLE: EXIT.REDIS,
   REDIS_AUTH: EXIT.AUTH,
   REDIS_ERROR: EXIT.REDIS,
@@ -65,7 +67,6 @@ export class GridcoreError extends Error {
   }
 }
 
-export const usageError = (message: string) => new GridcoreError('USAGE', message)
 export const configError = (message: string) => new GridcoreError('CONFIG', message)
 
 /** Collapses any message to a single line so output stays one line per error. */

@@ -1,9 +1,9 @@
 // Turns `gridcore node start` flags plus a gridnode.toml into the node's options and runtime.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { paths } from '../cluster/paths.js'
 import { findUpstreamConfig } from '../hub/config.js'
 import { configError } from '../lib/errors.js'
+import { paths } from '../lib/paths.js'
 import { AutoRuntime } from './auto-runtime.js'
 import { type NodeConfig, type RuntimeChoice, readNodeConfig } from './config.js'
 import { DockerRuntime } from './docker-runtime.js'

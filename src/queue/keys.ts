@@ -1,4 +1,4 @@
-// The one place Redis key names are built (DESIGN §3): input, processing, lease, failed, dead, stats.
+// The one place Redis key names are built: input, processing, lease, failed, dead, stats.
 
 export interface QueueKeys {
   input: string
@@ -35,5 +35,5 @@ export function queueKeys(input: string, output: string): QueueKeys {
   }
 }
 
-/** Consumer id as DESIGN §3 defines it: <node_id>:<instance>. */
+/** A consumer's id, <node_id>:<instance>: its lease key and processing list are named after it. */
 export const consumerId = (nodeId: string, instance: string | number) => `${nodeId}:${instance}`

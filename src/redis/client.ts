@@ -4,8 +4,6 @@ import { redactUrl } from '../lib/redact.js'
 import { redisError } from './errors.js'
 import { parseRedisUrl } from './url.js'
 
-export { redisError }
-
 export interface OpenRedisOptions {
   connectTimeoutMs?: number
   /** Keep reconnecting after the first connection (long-running consumers); default false. */

@@ -21,7 +21,7 @@ export function encodeCommand(args: (string | Buffer)[]): Buffer {
 const CRLF = Buffer.from('\r\n')
 
 /** Incremental RESP2 reply parser. */
-class ReplyParser {
+export class ReplyParser {
   private buf: Buffer = Buffer.alloc(0)
   private pos = 0
 

@@ -8,8 +8,7 @@ import { readLocalCluster } from '../cluster/local.js'
 import { resolveCluster } from '../cluster/resolve.js'
 import { down } from '../deploy/down.js'
 import { freePortNear } from '../deploy/ports.js'
-import { planUp } from '../deploy/up.js'
-import type { RunnableStep } from '../lib/steps.js'
+import { planUp, type Step } from '../deploy/up.js'
 import type { WatchProgress } from '../queue/watch.js'
 import { scaffold } from '../templates/scaffold.js'
 import { type RunSummary, runBatch } from './run.js'
@@ -23,7 +22,7 @@ export interface DemoResult {
 export async function demo(o: {
   items: number
   installMissing: boolean
-  runSteps: (steps: RunnableStep[], skipRest: () => boolean) => Promise<void>
+  runSteps: (steps: Step[], skipRest: () => boolean) => Promise<void>
   onProgress?: (p: WatchProgress) => void
   interrupted?: Promise<unknown>
 }): Promise<DemoResult> {

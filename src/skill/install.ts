@@ -1,9 +1,12 @@
 // gridcore skill install: copies the bundled skill (SKILL.md + references/) to where agents look for it.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join, relative, resolve } from 'node:path'
+import { basename, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { paths } from '../cluster/paths.js'
+import { paths } from '../lib/paths.js'
+
+/** The skill's name (SKILL.md frontmatter); the Agent Skills layout names its directory so. */
+export const SKILL_NAME = 'idm-gridcore'
 
 export const skillSource = () => fileURLToPath(new URL('../../skill/', import.meta.url))
 
@@ -14,10 +17,12 @@ export interface SkillInstallResult {
   changed: number
 }
 
+/** agents, claude, or a skills directory DIR (the skill goes to DIR/idm-gridcore unless DIR is named so). */
 export function skillTargetDir(target: string, env = process.env): string {
   if (target === 'agents') return paths(env).skillDir
-  if (target === 'claude') return join(env.GRIDCORE_HOME || homedir(), '.claude', 'skills', 'idm-gridcore')
-  return resolve(target)
+  if (target === 'claude') return join(env.GRIDCORE_HOME || homedir(), '.claude', 'skills', SKILL_NAME)
+  const dir = resolve(target)
+  return basename(dir) === SKILL_NAME ? dir : join(dir, SKILL_NAME)
 }
 
 export function installSkill(target: string): SkillInstallResult {

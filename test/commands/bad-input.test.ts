@@ -2,7 +2,7 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { paths } from '../../src/cluster/paths.js'
+import { paths } from '../../src/lib/paths.js'
 import { runCli } from '../helpers/cli.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
 import { freePort } from '../helpers/ports.js'
@@ -181,9 +181,77 @@ const cases: Case[] = [
     'bad --node-timeout',
     () => ['hub', 'start', '--token', 't', '--node-timeout', '-1'],
     2,
-    /--node-timeout expects a positive number of seconds/,
+    /--node-timeout expects a positive duration such as 500ms, 30s, 2m or 1h \(a bare number is seconds\), got "-1"/,
+  ],
+  [
+    'a duration that is not one',
+    () => ['watch', '--redis', redis.url, '--queue', 'q', '--timeout', '3x'],
+    2,
+    /--timeout expects a positive duration such as 500ms, 30s, 2m or 1h \(a bare number is seconds\), got "3x"/,
+  ],
+  ['unknown command', () => ['bogus'], 2, /unknown command "bogus": gridcore --help lists the commands/],
+  [
+    'unknown command in a topic, with a near name',
+    () => ['task', 'lst'],
+    2,
+    /unknown command "task lst": did you mean gridcore task list\? gridcore --help lists the commands/,
+  ],
+  [
+    'state file that is not JSON: down says how to clear it (not "run gridcore down")',
+    () => ['down'],
+    3,
+    /^(?!.*gridcore down).*local_cluster\.json is not valid JSON: if no local cluster runs, move it aside \(mv \S+local_cluster\.json \S+local_cluster\.json\.bak\), then gridcore up$/,
+    (home) => writeState(home, '{"mode": "local", "computehub": '),
+  ],
+  [
+    'state file with a bad hub URL',
+    () => ['down'],
+    3,
+    /local_cluster\.json has a computehub\.url that is not an http:\/\/ URL \("not a url"\): .*\.bak\), then gridcore up$/,
+    (home) => writeState(home, JSON.stringify({ mode: 'local', computehub: { url: 'not a url' } })),
+  ],
+  [
+    'state file with a bad hub URL, for a cluster command',
+    () => ['task', 'list'],
+    3,
+    /local_cluster\.json has a computehub\.url that is not an http:\/\/ URL/,
+    (home) => writeState(home, JSON.stringify({ mode: 'local', computehub: { url: 'not a url' } })),
+  ],
+  [
+    'Redis URL with a bad %-escape in --redis',
+    () => ['queue', 'stats', '--queue', 'q', '--redis', 'redis://:%zz@127.0.0.1:6379'],
+    2,
+    /^gridcore: --redis: Redis URL "redis:\/\/:\*\*\*@127\.0\.0\.1:6379" has a malformed %-escape in its password: write a literal % as %25/,
+  ],
+  [
+    'Redis URL with a bad %-escape in connect --redis',
+    () => ['connect', '--name', 'x', '--hub', hub.url, '--token', hub.token, '--redis', 'redis://:%zz@h:1'],
+    2,
+    /--redis: Redis URL "redis:\/\/:\*\*\*@h:1" has a malformed %-escape/,
+  ],
+  [
+    'Redis URL with a bad %-escape in a profile',
+    () => ['queue', 'stats', '--queue', 'q'],
+    3,
+    /skill\.toml \[cluster\.prod\] redis_url: Redis URL "redis:\/\/u%zz@127\.0\.0\.1:\d+" has a malformed %-escape in its user name/,
+    (home) => {
+      const file = paths({ GRIDCORE_HOME: home }).skillToml
+      writeFileSync(file, readFileSync(file, 'utf8').replace('redis://127.0.0.1', 'redis://u%zz@127.0.0.1'))
+    },
+  ],
+  [
+    'task finish with nothing running',
+    () => ['task', 'finish'],
+    6,
+    /nothing is running on cluster "prod", so there is no task to finish: see gridcore task list/,
   ],
 ]
+
+function writeState(home: string, text: string): void {
+  const p = paths({ GRIDCORE_HOME: home })
+  mkdirSync(p.stateDir, { recursive: true })
+  writeFileSync(p.localClusterJson, text)
+}
 
 describe.concurrent('bad input', () => {
   let n = 0

@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { paths } from '../../src/cluster/paths.js'
+import { paths } from '../../src/lib/paths.js'
 import { runCli } from '../helpers/cli.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis.js'
@@ -177,6 +177,16 @@ describe('tasks and nodes', () => {
     expect(n.code).toBe(6)
     expect(n.json.error).toMatchObject({ code: 'HUB_REJECTED', exit_code: 6 })
     expect(n.stderr).toContain('No more tasks available')
+    // Nothing runs now: the hub would re-complete the last task and answer 200; gridcore refuses instead.
+    const before = await gc(['task', 'list', ...c])
+    expect(before.json.current).toBeNull()
+    const again = await gc(['task', 'finish', ...c])
+    expect(again.code).toBe(6)
+    expect(again.json.error).toMatchObject({ code: 'NOTHING_RUNNING', exit_code: 6 })
+    expect(again.stderr).toMatch(
+      /^gridcore: nothing is running on cluster "\w+", so there is no task to finish/,
+    )
+    expect((await gc(['task', 'list', ...c])).json).toEqual(before.json)
   })
 
   it('uses the local cluster when state/local_cluster.json exists (upstream skill layout)', async () => {

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { redisConfig } from '../../src/redis/launcher.js'
+import { redisConfig } from '../../src/deploy/redis-launcher.js'
 import { withRedisTls } from '../../src/redis/tls-config.js'
 import type { TestTls } from './tls.js'
 

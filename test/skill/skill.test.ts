@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { paths } from '../../src/cluster/paths.js'
+import { paths } from '../../src/lib/paths.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
 import { freePort } from '../helpers/ports.js'
@@ -112,10 +112,22 @@ describe('gridcore skill install', () => {
       env: { GRIDCORE_HOME: home },
     })
     expect(claude.json.dir).toBe(join(home, '.claude', 'skills', 'idm-gridcore'))
+    // Any other target is a skills directory: the skill gets its own directory, named after it.
     const custom = await runCli(['skill', 'install', '--target', join(dir, 'custom'), '--json'], {
       env: { GRIDCORE_HOME: home },
     })
-    expect(existsSync(join(dir, 'custom', 'references', 'tasks.md'))).toBe(true)
     expect(custom.code).toBe(0)
+    expect(custom.json.dir).toBe(join(dir, 'custom', 'idm-gridcore'))
+    expect(existsSync(join(dir, 'custom', 'idm-gridcore', 'SKILL.md'))).toBe(true)
+    expect(existsSync(join(dir, 'custom', 'idm-gridcore', 'references', 'tasks.md'))).toBe(true)
+    expect(existsSync(join(dir, 'custom', 'SKILL.md'))).toBe(false)
+    // A directory already named after the skill is used as it is, not nested.
+    const named = await runCli(
+      ['skill', 'install', '--target', join(dir, 'custom', 'idm-gridcore'), '--json'],
+      {
+        env: { GRIDCORE_HOME: home },
+      },
+    )
+    expect(named.json).toMatchObject({ dir: join(dir, 'custom', 'idm-gridcore'), changed: 0 })
   })
 })

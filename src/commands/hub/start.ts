@@ -1,12 +1,12 @@
 // gridcore hub start: the embedded ComputeHub in the foreground until SIGINT/SIGTERM.
 import { Flags } from '@oclif/core'
+import { GridcoreCommand } from '../../cli/base-command.js'
+import { durationFlag, logFormatFlag } from '../../cli/flags.js'
 import { startHub } from '../../hub/daemon.js'
 import { resolveHubOptions } from '../../hub/options.js'
-import { GridcoreCommand } from '../../lib/base-command.js'
-import { logFormatFlag, secondsFlag } from '../../lib/flags.js'
 import { waitForShutdownSignal } from '../../lib/signals.js'
 
-export default class HubStart extends GridcoreCommand<void> {
+export default class HubStart extends GridcoreCommand<typeof HubStart> {
   static override summary = 'Run the embedded ComputeHub (upstream protocol) in the foreground.'
   static override description =
     `Reads an upstream computehub.toml (bind, token); flags override it. Without --config the upstream
@@ -25,15 +25,12 @@ With --json, prints one object {url, bind, pid, state_file} once listening; logs
     token: Flags.string({ description: 'bearer token nodes and clients must send (default: the config’s)' }),
     'state-file': Flags.string({ description: 'where the task list is kept across restarts' }),
     'log-format': logFormatFlag(),
-    'node-timeout': secondsFlag({ description: 'drop a node silent for this many seconds', default: 60_000 }),
-    'sweep-interval': secondsFlag({
-      description: 'how often silent nodes are dropped, in seconds',
-      default: 30_000,
-    }),
+    'node-timeout': durationFlag({ description: 'drop a node silent for this long', default: '1m' }),
+    'sweep-interval': durationFlag({ description: 'how often silent nodes are dropped', default: '30s' }),
   }
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(HubStart)
+    const { flags } = this
     const opts = resolveHubOptions({
       config: flags.config,
       bind: flags.bind,

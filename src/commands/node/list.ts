@@ -1,15 +1,13 @@
 // gridcore node list: GET /api/nodes.
-import { nodeTable } from '../../cluster/format.js'
+import { ClusterCommand } from '../../cli/cluster-command.js'
+import { nodeTable } from '../../cli/format.js'
 import type { NodeInfo } from '../../hub/protocol.js'
-import { clusterFlags, GridcoreCommand } from '../../lib/base-command.js'
 
-export default class NodeList extends GridcoreCommand<{ nodes: NodeInfo[] }> {
+export default class NodeList extends ClusterCommand<typeof NodeList> {
   static override summary = 'List the nodes the hub knows, with their runtime status.'
-  static override flags = { ...clusterFlags }
 
   async run(): Promise<{ nodes: NodeInfo[] }> {
-    const { flags } = await this.parse(NodeList)
-    const nodes = await this.hubClient(this.clusterFrom(flags)).listNodes()
+    const nodes = await this.hub().listNodes()
     this.say(nodeTable(nodes))
     return { nodes }
   }

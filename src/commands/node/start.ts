@@ -1,14 +1,14 @@
 // gridcore node start: the embedded GridNode in the foreground (Docker containers or local processes).
 import { Flags } from '@oclif/core'
-import { GridcoreCommand } from '../../lib/base-command.js'
-import { logFormatFlag, secondsFlag } from '../../lib/flags.js'
+import { GridcoreCommand } from '../../cli/base-command.js'
+import { durationFlag, logFormatFlag } from '../../cli/flags.js'
 import { createLogger } from '../../lib/logger.js'
 import { waitForShutdownSignal } from '../../lib/signals.js'
 import { saveNodeId } from '../../node/config.js'
 import { type NodeExit, runNode } from '../../node/daemon.js'
 import { chooseRuntime, resolveNodeOptions } from '../../node/options.js'
 
-export default class NodeStart extends GridcoreCommand<NodeExit> {
+export default class NodeStart extends GridcoreCommand<typeof NodeStart> {
   static override summary = 'Run the embedded GridNode: keep N instances of the hub’s current task running.'
   static override description =
     `Reads an upstream gridnode.toml (server_url, token, node_id, parallelism, heartbeat_interval,
@@ -39,19 +39,22 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     }),
     'container-memory': Flags.integer({ description: 'MB of memory per container', min: 6 }),
     group: Flags.string({ description: 'label this node reports to the hub' }),
-    'heartbeat-interval': secondsFlag({
-      description: 'seconds between heartbeats (default: config, else 30)',
+    'heartbeat-interval': durationFlag({
+      description: 'time between heartbeats (default: the config’s heartbeat_interval, else 30s)',
     }),
-    'task-poll-interval': secondsFlag({
-      description: 'seconds between task polls (default: config, else 10)',
+    'task-poll-interval': durationFlag({
+      description: 'time between task polls (default: the config’s task_poll_interval, else 10s)',
     }),
-    'stop-timeout': secondsFlag({ description: 'seconds an instance gets between SIGTERM and SIGKILL' }),
+    'stop-timeout': durationFlag({
+      description:
+        'time an instance gets between SIGTERM and SIGKILL (default: the config’s stop_timeout, else 30s)',
+    }),
     'state-dir': Flags.string({ description: 'where process logs and pid records go' }),
     'log-format': logFormatFlag(),
   }
 
   async run(): Promise<NodeExit> {
-    const { flags } = await this.parse(NodeStart)
+    const { flags } = this
     const r = resolveNodeOptions({
       config: flags.config,
       serverUrl: flags['server-url'],

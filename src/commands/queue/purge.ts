@@ -1,33 +1,26 @@
 // gridcore queue purge: delete every key of a queue (needs --yes; never prompts).
 import { Flags } from '@oclif/core'
-import { openTarget, resolveQueueTarget } from '../../cluster/target.js'
-import { GridcoreCommand, queueFlags } from '../../lib/base-command.js'
+import { QueueCommand } from '../../cli/cluster-command.js'
 import { GridcoreError } from '../../lib/errors.js'
 import { purge } from '../../queue/ops.js'
 
-export default class QueuePurge extends GridcoreCommand<{ purged: string; keys_deleted: number }> {
+export default class QueuePurge extends QueueCommand<typeof QueuePurge> {
   static override summary =
     'Delete a queue: waiting, processing, failed, dead, counters (and results with --results).'
   static override flags = {
-    ...queueFlags,
     yes: Flags.boolean({ char: 'y', description: 'confirm: this deletes data', default: false }),
     results: Flags.boolean({ description: 'delete the output list too', default: false }),
   }
 
   async run(): Promise<{ purged: string; keys_deleted: number }> {
-    const { flags } = await this.parse(QueuePurge)
-    if (!flags.yes)
+    if (!this.flags.yes)
       throw new GridcoreError(
         'USAGE',
         'purge deletes the queue’s items and counters for good: pass --yes to confirm',
       )
-    const conn = await openTarget(await resolveQueueTarget(flags, () => this.clusterFrom(flags)))
-    try {
-      const n = await purge(conn.redis, conn.keys, flags.results)
-      this.say(`Purged ${conn.keys.input} (${n} keys deleted)`)
-      return { purged: conn.keys.input, keys_deleted: n }
-    } finally {
-      conn.close()
-    }
+    const conn = await this.queues()
+    const n = await purge(conn.redis, conn.keys, this.flags.results)
+    this.say(`Purged ${conn.keys.input} (${n} keys deleted)`)
+    return { purged: conn.keys.input, keys_deleted: n }
   }
 }

@@ -1,13 +1,11 @@
 // gridcore queue retry: move failed and/or dead items back to the input with their attempts reset.
 import { Flags } from '@oclif/core'
-import { openTarget, resolveQueueTarget } from '../../cluster/target.js'
-import { GridcoreCommand, queueFlags } from '../../lib/base-command.js'
+import { QueueCommand } from '../../cli/cluster-command.js'
 import { retry } from '../../queue/ops.js'
 
-export default class QueueRetry extends GridcoreCommand<{ retried: Record<string, number> }> {
+export default class QueueRetry extends QueueCommand<typeof QueueRetry> {
   static override summary = 'Put failed and dead items back at the head of the input queue (attempts reset).'
   static override flags = {
-    ...queueFlags,
     from: Flags.option({
       options: ['failed', 'dead', 'both'] as const,
       default: 'both' as const,
@@ -16,15 +14,10 @@ export default class QueueRetry extends GridcoreCommand<{ retried: Record<string
   }
 
   async run(): Promise<{ retried: Record<string, number> }> {
-    const { flags } = await this.parse(QueueRetry)
-    const conn = await openTarget(await resolveQueueTarget(flags, () => this.clusterFrom(flags)))
-    try {
-      const from = flags.from === 'both' ? (['failed', 'dead'] as const) : ([flags.from] as const)
-      const retried = await retry(conn.redis, conn.keys, [...from])
-      this.say(`Retrying ${retried.failed} failed and ${retried.dead} dead items`)
-      return { retried }
-    } finally {
-      conn.close()
-    }
+    const conn = await this.queues()
+    const from = this.flags.from
+    const retried = await retry(conn.redis, conn.keys, from === 'both' ? ['failed', 'dead'] : [from])
+    this.say(`Retrying ${retried.failed} failed and ${retried.dead} dead items`)
+    return { retried }
   }
 }

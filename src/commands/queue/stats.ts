@@ -1,41 +1,34 @@
 // gridcore queue stats: lengths, counters and consumers (with their lease time left) of a queue.
-import { openTarget, resolveQueueTarget } from '../../cluster/target.js'
-import { GridcoreCommand, queueFlags } from '../../lib/base-command.js'
-import { table } from '../../lib/table.js'
+import { QueueCommand } from '../../cli/cluster-command.js'
+import { table } from '../../cli/table.js'
 import { type QueueSnapshot, snapshot } from '../../queue/ops.js'
 
-export default class QueueStats extends GridcoreCommand<QueueSnapshot> {
+export default class QueueStats extends QueueCommand<typeof QueueStats> {
   static override summary =
     'Show a queue: waiting, processing, results, failed, dead, counters and consumers.'
-  static override flags = { ...queueFlags }
 
   async run(): Promise<QueueSnapshot> {
-    const { flags } = await this.parse(QueueStats)
-    const conn = await openTarget(await resolveQueueTarget(flags, () => this.clusterFrom(flags)))
-    try {
-      const s = await snapshot(conn.redis, conn.keys, conn.output)
+    const conn = await this.queues()
+    const s = await snapshot(conn.redis, conn.keys, conn.output)
+    this.say(
+      table(
+        ['QUEUE', 'WAITING', 'PROCESSING', 'RESULTS', 'FAILED', 'DEAD'],
+        [[s.input_queue, s.input, s.processing, s.output, s.failed, s.dead]],
+      ),
+    )
+    this.say(
+      `Counters: ${Object.entries(s.stats)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    )
+    if (s.consumers.length) {
       this.say(
         table(
-          ['QUEUE', 'WAITING', 'PROCESSING', 'RESULTS', 'FAILED', 'DEAD'],
-          [[s.input_queue, s.input, s.processing, s.output, s.failed, s.dead]],
+          ['CONSUMER', 'ITEMS', 'LEASE'],
+          s.consumers.map((c) => [c.id, c.items, c.lease_ms >= 0 ? `${c.lease_ms} ms` : 'expired']),
         ),
       )
-      this.say(
-        `Counters: ${Object.entries(s.stats)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}`,
-      )
-      if (s.consumers.length) {
-        this.say(
-          table(
-            ['CONSUMER', 'ITEMS', 'LEASE'],
-            s.consumers.map((c) => [c.id, c.items, c.lease_ms >= 0 ? `${c.lease_ms} ms` : 'expired']),
-          ),
-        )
-      }
-      return s
-    } finally {
-      conn.close()
     }
+    return s
   }
 }

@@ -1,14 +1,14 @@
 // gridcore task finish: POST /api/tasks/finish (complete the current task, start the next).
+import { ClusterCommand } from '../../cli/cluster-command.js'
+import { finishCurrentTask } from '../../cluster/tasks.js'
 import type { FinishResponse } from '../../hub/protocol.js'
-import { clusterFlags, GridcoreCommand } from '../../lib/base-command.js'
 
-export default class TaskFinish extends GridcoreCommand<FinishResponse> {
+export default class TaskFinish extends ClusterCommand<typeof TaskFinish> {
   static override summary = 'Complete the current task and start the next one; nodes switch over.'
-  static override flags = { ...clusterFlags }
+  static override description = 'With no task running it changes nothing and exits 6 ("nothing is running").'
 
   async run(): Promise<FinishResponse> {
-    const { flags } = await this.parse(TaskFinish)
-    const r = await this.hubClient(this.clusterFrom(flags)).finishTask()
+    const r = await finishCurrentTask(this.hub(), this.cluster().name)
     this.say(r.message)
     return r
   }

@@ -1,15 +1,13 @@
 // gridcore task list: GET /api/tasks.
-import { taskTable } from '../../cluster/format.js'
+import { ClusterCommand } from '../../cli/cluster-command.js'
+import { taskTable } from '../../cli/format.js'
 import type { TaskList } from '../../hub/protocol.js'
-import { clusterFlags, GridcoreCommand } from '../../lib/base-command.js'
 
-export default class TaskList_ extends GridcoreCommand<TaskList> {
+export default class TaskList_ extends ClusterCommand<typeof TaskList_> {
   static override summary = 'List the hub’s tasks: current, pending and completed.'
-  static override flags = { ...clusterFlags }
 
   async run(): Promise<TaskList> {
-    const { flags } = await this.parse(TaskList_)
-    const tasks = await this.hubClient(this.clusterFrom(flags)).listTasks()
+    const tasks = await this.hub().listTasks()
     this.say(taskTable(tasks))
     return tasks
   }

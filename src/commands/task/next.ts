@@ -1,15 +1,13 @@
 // gridcore task next: POST /api/tasks/next (legacy; prefer task finish).
+import { ClusterCommand } from '../../cli/cluster-command.js'
 import type { NextResponse } from '../../hub/protocol.js'
-import { clusterFlags, GridcoreCommand } from '../../lib/base-command.js'
 
-export default class TaskNext extends GridcoreCommand<NextResponse> {
+export default class TaskNext extends ClusterCommand<typeof TaskNext> {
   static override summary =
     'Legacy: complete the current task and switch to the next (fails when none is left).'
-  static override flags = { ...clusterFlags }
 
   async run(): Promise<NextResponse> {
-    const { flags } = await this.parse(TaskNext)
-    const r = await this.hubClient(this.clusterFrom(flags)).nextTask()
+    const r = await this.hub().nextTask()
     this.say(`Switched from ${r.previous} to ${r.current}`)
     return r
   }

@@ -1,7 +1,7 @@
 // gridcore task register: POST /api/tasks with every upstream field (+ gridcore's command).
 import { Flags } from '@oclif/core'
+import { ClusterCommand } from '../../cli/cluster-command.js'
 import { buildTaskSpec } from '../../cluster/tasks.js'
-import { clusterFlags, GridcoreCommand } from '../../lib/base-command.js'
 import { redactUrl } from '../../lib/redact.js'
 
 interface RegisterResult {
@@ -11,7 +11,7 @@ interface RegisterResult {
   task: Record<string, unknown>
 }
 
-export default class TaskRegister extends GridcoreCommand<RegisterResult> {
+export default class TaskRegister extends ClusterCommand<typeof TaskRegister> {
   static override summary = 'Register a task on the hub (it starts at once when nothing else runs).'
   static override description =
     `The input Redis URL defaults to the cluster profile's. Upstream nodes run --image (or the
@@ -21,7 +21,6 @@ export default class TaskRegister extends GridcoreCommand<RegisterResult> {
     '<%= config.bin %> task register --name sqrt --image app:amd64 --platform-image linux/arm64=app:arm64 --input-queue q',
   ]
   static override flags = {
-    ...clusterFlags,
     name: Flags.string({ description: 'task name', required: true }),
     image: Flags.string({ description: 'container image for every platform' }),
     'platform-image': Flags.string({
@@ -42,8 +41,8 @@ export default class TaskRegister extends GridcoreCommand<RegisterResult> {
   }
 
   async run(): Promise<RegisterResult> {
-    const { flags } = await this.parse(TaskRegister)
-    const profile = this.clusterFrom(flags)
+    const { flags } = this
+    const profile = this.cluster()
     const spec = buildTaskSpec(
       {
         name: flags.name,
@@ -59,7 +58,7 @@ export default class TaskRegister extends GridcoreCommand<RegisterResult> {
       },
       profile.redisUrl,
     )
-    const client = this.hubClient(profile)
+    const client = this.hub()
     await client.registerTask(spec)
     const { current } = await client.listTasks()
     const running = current === spec.name

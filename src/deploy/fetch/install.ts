@@ -1,8 +1,8 @@
 // Installs the two binaries (atomically, mode 755) into gridcore's bin dir, with a versions.json beside them.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { paths } from '../../cluster/paths.js'
 import { writeFileAtomic } from '../../lib/fs.js'
+import { paths } from '../../lib/paths.js'
 import { BINARIES, type Binary, type BinaryFiles } from './names.js'
 
 export interface InstallMeta {

@@ -1,10 +1,11 @@
-// A one-line progress bar on stderr for terminals; silent under --json, pipes and NO_COLOR-free by design.
+// A one-line progress bar on stderr for terminals; silent under --json and on pipes (it has no colour).
 
 export interface ProgressLine {
   update(text: string, fraction: number | null): void
   done(): void
 }
 
+/** Whether a person watches stderr: not under --json, a TTY, not a dumb terminal, not CI. */
 export function interactive(json: boolean): boolean {
   return !json && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb' && !process.env.CI
 }
@@ -32,20 +33,4 @@ export function progressLine(enabled: boolean): ProgressLine {
       if (shown) process.stderr.write('\r\u001b[K')
     },
   }
-}
-
-export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US')
-
-export function fmtRate(perSecond: number): string {
-  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M/s`
-  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k/s`
-  return `${perSecond.toFixed(0)}/s`
-}
-
-export function fmtDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?'
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`
-  const m = Math.floor(seconds / 60)
-  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
 }

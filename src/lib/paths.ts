@@ -9,7 +9,6 @@ export interface Paths {
   credentialsToml: string
   stateDir: string
   localClusterJson: string
-  remoteNodesJson: string
   /** Upstream config dir (computehub.toml, gridnode.toml): ~/.config/idm-gridcore on Linux. */
   upstreamConfigDir: string
   /** ~/.local/share/idm-gridcore */
@@ -37,7 +36,6 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
     credentialsToml: join(skillDir, 'credentials.toml'),
     stateDir,
     localClusterJson: join(stateDir, 'local_cluster.json'),
-    remoteNodesJson: join(stateDir, 'remote_nodes.json'),
     upstreamConfigDir,
     dataDir,
     binDir: join(dataDir, 'bin'),

@@ -2,9 +2,9 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { paths } from '../../src/cluster/paths.js'
 import { loadProfile, saveProfile } from '../../src/cluster/profiles.js'
 import { resolveCluster } from '../../src/cluster/resolve.js'
+import { paths } from '../../src/lib/paths.js'
 import { joinRedisUrl, splitRedisUrl } from '../../src/redis/url.js'
 import { tempDir } from '../helpers/tmp.js'
 

@@ -2,8 +2,9 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { findRedisServer, launchRedis, stopRedis } from '../../src/deploy/redis-launcher.js'
+import { alive } from '../../src/lib/proc.js'
 import { openRedis } from '../../src/redis/client.js'
-import { alive, findRedisServer, launchRedis, stopRedis } from '../../src/redis/launcher.js'
 import { freePort } from '../helpers/ports.js'
 import { tempDir } from '../helpers/tmp.js'
 

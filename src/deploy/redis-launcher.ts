@@ -2,13 +2,12 @@
 // command line), AOF on (appendfsync everysec), noeviction, its own data dir; or redis:7-alpine via Docker.
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { GridcoreError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
 import { alive } from '../lib/proc.js'
-
-export { alive }
+import { openRedis } from '../redis/client.js'
+import { portFree } from './ports.js'
 
 export interface RedisLaunchOptions {
   port: number
@@ -142,7 +141,6 @@ async function launchDocker(opts: RedisLaunchOptions): Promise<LaunchedRedis> {
 }
 
 async function waitForRedis(url: string, timeoutMs: number, gone: () => boolean): Promise<void> {
-  const { openRedis } = await import('./client.js')
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (gone()) throw new Error('it exited')
@@ -180,15 +178,6 @@ export async function stopRedis(
 
 const busy = (port: number) =>
   new GridcoreError('CONFIG', `Redis port ${port} is already in use: stop what holds it or pass --redis-port`)
-
-/** Whether nothing listens on 127.0.0.1:port right now. */
-export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer()
-    srv.once('error', () => resolve(false))
-    srv.listen(port, host, () => srv.close(() => resolve(true)))
-  })
-}
 
 function readTail(path: string): string {
   try {

@@ -1,4 +1,6 @@
 // Runs a list of named steps: listr2 on a terminal, one plain line per step otherwise (stderr; never stdout).
+import type { UpOptions, UpResult } from '../deploy/up.js'
+import { planUp } from '../deploy/up.js'
 import { interactive } from './progress.js'
 
 export interface RunnableStep {
@@ -31,5 +33,29 @@ export async function runSteps(
     const t0 = Date.now()
     const detail = await st.run()
     process.stderr.write(`ok   ${st.title}${detail ? `: ${detail}` : ''} (${Date.now() - t0} ms)\n`)
+  }
+}
+
+/** Brings a local cluster up through its steps; a failed step rolls back what the earlier ones started. */
+export async function bringUp(o: UpOptions, json: boolean): Promise<UpResult> {
+  const plan = planUp(o)
+  try {
+    await runSteps(plan.steps, { json, skipRest: () => plan.alreadyRunning() })
+  } catch (err) {
+    await plan.rollback()
+    throw err
+  }
+  return plan.result()
+}
+
+/** What `gridcore up` does without flags: auto everything, ports from GRIDCORE_HUB_PORT/GRIDCORE_REDIS_PORT. */
+export function localDefaults(env = process.env): UpOptions {
+  return {
+    engine: 'auto',
+    runtime: 'auto',
+    redis: 'auto',
+    hubPort: Number(env.GRIDCORE_HUB_PORT ?? 8080),
+    redisPort: Number(env.GRIDCORE_REDIS_PORT ?? 6379),
+    installMissing: false,
   }
 }
