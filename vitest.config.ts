@@ -1,11 +1,29 @@
 import { defineConfig } from 'vitest/config'
 
+// Two tiers. unit: *.unit.test.ts beside their source's path, no root, Redis, Docker or dist/ (seconds).
+// integration: every other test, against real redis-server, Docker, hubs, nodes and the compiled CLI.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['test/setup/global.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.unit.test.ts'],
+          testTimeout: 10_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.unit.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+          globalSetup: ['test/setup/global.ts'],
+        },
+      },
+    ],
   },
 })

@@ -20,3 +20,20 @@ describe('redactText', () => {
     )
   })
 })
+
+describe('redactText, edge cases', () => {
+  it('masks URLs inside quotes and JSON, any scheme, and leaves URLs without a password alone', () => {
+    expect(redactText('{"url":"rediss://default:p@ss@h:1"} \'amqp://u:x@q\'')).toBe(
+      '{"url":"rediss://default:***@ss@h:1"} \'amqp://u:***@q\'',
+    )
+    expect(redactText('see http://host:8080/health and redis://user@h')).toBe(
+      'see http://host:8080/health and redis://user@h',
+    )
+  })
+  it('masks every occurrence of a known secret, but not secrets too short to mask safely', () => {
+    expect(redactText('tok tok-abc and tok-abc', ['tok-abc', 'ab', undefined])).toBe('tok *** and ***')
+  })
+  it('masks a password with a malformed %-escape too', () => {
+    expect(redactUrl('redis://:%zz@127.0.0.1:6379')).toBe('redis://:***@127.0.0.1:6379')
+  })
+})
