@@ -5,9 +5,9 @@ export interface ProgressLine {
   done(): void
 }
 
-/** Whether a person watches stderr: not under --json, a TTY, not a dumb terminal, not CI. */
+/** Whether a person watches stderr: not under --json, a TTY, not a dumb terminal, not CI (set at all, as ora sees it). */
 export function interactive(json: boolean): boolean {
-  return !json && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb' && !process.env.CI
+  return !json && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb' && process.env.CI === undefined
 }
 
 export function progressLine(enabled: boolean): ProgressLine {

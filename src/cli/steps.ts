@@ -1,6 +1,6 @@
-// Runs a list of named steps: listr2 on a terminal, one plain line per step otherwise (stderr; never stdout).
-import type { UpOptions, UpResult } from '../deploy/up.js'
-import { planUp } from '../deploy/up.js'
+// Runs named steps (listr2 on a terminal, one plain line per step otherwise; stderr, never stdout), and brings a
+// local cluster up through them with rollback, for up and run --local.
+import { planUp, type UpOptions, type UpResult } from '../deploy/up.js'
 import { interactive } from './progress.js'
 
 export interface RunnableStep {

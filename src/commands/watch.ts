@@ -15,7 +15,8 @@ export default class Watch extends QueueCommand<typeof Watch> {
     `Drained means: the input is empty, no consumer holds items, and (where gridcore keeps stats)
 done + failed + dead = pushed. On a terminal: a progress bar with items/s, ETA and node health. Otherwise one JSON
 progress event per --interval on stdout (on stderr with --json) and a final summary.
-Exit codes: 0 drained, 8 stalled (no progress for --stall-timeout), 9 --timeout passed, 130 interrupted.`
+Exit codes: 0 drained, 8 stalled (no progress for --stall-timeout), 9 --timeout passed, 130 interrupted.
+Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
   static override examples = [
     '<%= config.bin %> watch',
     '<%= config.bin %> watch --redis URL --queue sqrt:input --timeout 10m',

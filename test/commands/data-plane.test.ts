@@ -207,7 +207,8 @@ describe('gridcore results', () => {
     const lines = readFileSync(out, 'utf8').trim().split('\n')
     const unique = new Set(lines)
     expect(unique.size).toBe(total)
-    expect(lines.length - total).toBeLessThanOrEqual(1000)
+    // A kill between the fsync and the trim repeats that batch (results drains 5,000 at a time), never more.
+    expect(lines.length - total).toBeLessThanOrEqual(5000)
   })
 })
 
