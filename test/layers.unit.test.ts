@@ -15,6 +15,7 @@ const LAYERS = [
   ['queue'], // the reliable queue protocol over Redis: keys, Lua, push, consume, watch, results
   ['client', 'redis', 'docker'], // the hub's HTTP client, Redis connections and RESP, the Docker engine
   ['hub'], // the embedded ComputeHub: protocol types, routes, state
+  ['net'], // TLS for multi-host clusters: the cluster CA, certificates, fingerprints, join strings, pinning
   ['lib'], // no gridcore imports: errors, files, paths, durations, CSV, archives, redaction
 ]
 
