@@ -79,7 +79,7 @@ export async function resolveQueueTarget(
   const from = (field: string) => ({ where: `task "${task.task_name}" ${field} (from the hub)` })
   parseRedisUrl(
     redisUrl,
-    task.input_redis ? from('input_redis') : { where: `cluster "${p.name}"'s Redis URL` },
+    task.input_redis ? from('input_redis') : { where: `cluster "${p.name}"'s Redis URL`, code: 'CONFIG' },
   )
   if (task.output_redis) parseRedisUrl(task.output_redis, from('output_redis'))
   return {
