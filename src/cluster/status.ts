@@ -3,7 +3,7 @@ import type { HubClient } from '../client/hub-client.js'
 import { archOfThisMachine, type NodeInfo, platformForArch, type TaskList } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import { redactUrl } from '../lib/redact.js'
-import { queueKeys } from '../queue/keys.js'
+import { defaultOutputQueue, queueKeys } from '../queue/keys.js'
 import { openRedis } from '../redis/client.js'
 import { redisError } from '../redis/errors.js'
 import type { ClusterProfile } from './profiles.js'
@@ -57,7 +57,7 @@ export async function clusterStatus(profile: ClusterProfile, client: HubClient):
 }
 
 async function queueDepths(url: string, input: string, output: string | null): Promise<QueueDepths> {
-  const keys = queueKeys(input, output ?? `${input}:output`)
+  const keys = queueKeys(input, output ?? defaultOutputQueue(input))
   const redis = await openRedis(url)
   try {
     const [inLen, outLen, stats] = await Promise.all([

@@ -3,6 +3,7 @@
 import { HubClient } from '../client/hub-client.js'
 import { archOfThisMachine, platformForArch } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
+import { defaultOutputQueue } from '../queue/keys.js'
 import { parseRedisUrl } from '../redis/url.js'
 import type { ClusterProfile } from './profiles.js'
 
@@ -23,9 +24,6 @@ export interface TargetFlags {
   queue?: string
   'output-queue'?: string
 }
-
-/** Default output list name when neither flags nor the task name one. */
-export const defaultOutput = (input: string) => `${input}:output`
 
 export async function resolveQueueTarget(
   flags: TargetFlags,
@@ -48,7 +46,7 @@ export async function resolveQueueTarget(
       url,
       p ? { where: `cluster "${p.name}"'s Redis URL`, code: 'CONFIG' } : { where: '--redis' },
     )
-    const output = flags['output-queue'] ?? defaultOutput(flags.queue)
+    const output = flags['output-queue'] ?? defaultOutputQueue(flags.queue)
     return { redisUrl: url, outputRedisUrl: url, input: flags.queue, output, task: null, profile: p }
   }
   if (flags.redis) {
@@ -86,7 +84,7 @@ export async function resolveQueueTarget(
     redisUrl,
     outputRedisUrl: task.output_redis ?? redisUrl,
     input: task.input_queue,
-    output: flags['output-queue'] ?? task.output_queue ?? defaultOutput(task.input_queue),
+    output: flags['output-queue'] ?? task.output_queue ?? defaultOutputQueue(task.input_queue),
     task: task.task_name,
     profile: p,
   }

@@ -12,8 +12,9 @@ type Result = WatchSummary & { finished?: unknown }
 export default class Watch extends QueueCommand<typeof Watch> {
   static override summary = 'Watch a queue until it is drained; recovers items of dead consumers as it goes.'
   static override description =
-    `Drained means: the input is empty, no consumer holds items, and (where gridcore keeps stats)
-done + failed + dead = pushed. On a terminal: a progress bar with items/s, ETA and node health. Otherwise one JSON
+    `Drained means: nothing waits (input, suspects), no consumer holds items, and (where gridcore keeps stats)
+done + failed + dead = pushed; without counters, also the output unchanged for 5 s and every node's instances idle
+(BRPOP consumers hold items no list shows). On a terminal: a progress bar with items/s, ETA and node health. Otherwise one JSON
 progress event per --interval on stdout (on stderr with --json) and a final summary.
 Exit codes: 0 drained, 8 stalled (no progress for --stall-timeout), 9 --timeout passed, 130 interrupted.
 Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`

@@ -4,9 +4,9 @@ import { GridcoreCommand } from '../cli/base-command.js'
 import { durationFlag } from '../cli/flags.js'
 import { GridcoreError } from '../lib/errors.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
-import { consumerId } from '../queue/keys.js'
+import { consumerId, defaultOutputQueue } from '../queue/keys.js'
 import { openRedis } from '../redis/client.js'
-import { runFilterWorker } from '../run/filter-worker.js'
+import { type FilterWorkerStats, runFilterWorker } from '../run/filter-worker.js'
 
 export default class Worker extends GridcoreCommand<typeof Worker> {
   static override hidden = true
@@ -19,13 +19,13 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
     }),
     batch: Flags.integer({ description: 'items per batch', default: 100, min: 1, max: 5000 }),
     'item-timeout': durationFlag({
-      description: 'fail the batch when the filter answers nothing for this long',
+      description: 'give the batch back (attempt counted) when the filter answers nothing for this long',
       default: '30s',
     }),
     'max-attempts': Flags.integer({ default: 3, min: 1 }),
   }
 
-  async run(): Promise<{ done: number; failed_batches: number }> {
+  async run(): Promise<FilterWorkerStats> {
     const { flags } = this
     const env = process.env
     if (!env.INPUT_REDIS_URL || !env.INPUT_QUEUE)
@@ -35,19 +35,21 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
       env.OUTPUT_REDIS_URL && env.OUTPUT_REDIS_URL !== env.INPUT_REDIS_URL
         ? await openRedis(env.OUTPUT_REDIS_URL, { reconnect: true })
         : undefined
+    const stop = new AbortController()
+    waitForShutdownSignal().then(() => stop.abort())
     try {
       return await runFilterWorker({
         command: flags.filter,
         input,
         output,
         inputQueue: env.INPUT_QUEUE,
-        outputQueue: env.OUTPUT_QUEUE ?? `${env.INPUT_QUEUE}:output`,
+        outputQueue: env.OUTPUT_QUEUE ?? defaultOutputQueue(env.INPUT_QUEUE),
         consumer: consumerId(env.NODE_ID ?? 'local', env.INSTANCE_ID ?? '0'),
         batchSize: flags.batch,
         itemTimeoutMs: flags['item-timeout'],
         maxAttempts: flags['max-attempts'],
         env,
-        stop: waitForShutdownSignal(),
+        signal: stop.signal,
         log: (line) => process.stderr.write(`gridcore worker: ${line}\n`),
       })
     } finally {

@@ -5,7 +5,7 @@ import { HubClient } from '../client/hub-client.js'
 import { archOfThisMachine, platformForArch, type TaskConfig } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
-import { consumerId, queueKeys } from '../queue/keys.js'
+import { consumerId, defaultOutputQueue, queueKeys } from '../queue/keys.js'
 import { recoverExpired } from '../queue/ops.js'
 import { openRedis } from '../redis/client.js'
 import { Supervisor } from './instances.js'
@@ -184,7 +184,7 @@ async function recoverOwn(task: TaskConfig, nodeId: string, log: Logger): Promis
   if (!task.input_redis || !task.input_queue) return
   const redis = await openRedis(task.input_redis)
   try {
-    const keys = queueKeys(task.input_queue, task.output_queue ?? `${task.input_queue}:output`)
+    const keys = queueKeys(task.input_queue, task.output_queue ?? defaultOutputQueue(task.input_queue))
     const r = await recoverExpired(redis, keys, {
       force: true,
       only: (c) => c.startsWith(consumerId(nodeId, '')),

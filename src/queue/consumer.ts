@@ -1,8 +1,9 @@
-// The reliable consumer side of the queue protocol: batched take under a lease, renew, fenced commit, release.
+// The reliable consumer side of the queue protocol: take under a lease, renew, fenced commit, give back.
+// Items and results are bytes (Buffers) end to end.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { type QueueKeys, queueKeys } from './keys.js'
-import { type ScriptedRedis, withScripts } from './scripts.js'
+import { type QueueScripts, queueScripts } from './scripts.js'
 
 export const DEFAULTS = { batchSize: 100, leaseMs: 30_000, maxAttempts: 3 } as const
 
@@ -19,28 +20,29 @@ export interface ReliableQueueOptions {
   maxAttempts?: number
 }
 
-export type Outcome = { result: string } | { error: string }
+/** How one item ended: a result for the output list, or an error for the failed list. */
+export type Outcome = { result: Buffer | string } | { error: string }
 
 export interface Batch {
-  items: string[]
+  /** The items not settled yet, in commit order. */
+  items: Buffer[]
   token: string
 }
 
 export class ReliableQueue {
   readonly keys: QueueKeys
   readonly consumer: string
-  private readonly redis: ScriptedRedis
+  private readonly scripts: QueueScripts
   private readonly output?: Redis
   private readonly batchSize: number
   private readonly leaseMs: number
   private readonly maxAttempts: number
   private renewTimer?: NodeJS.Timeout
-  private current?: Batch
   /** Set when a renew found the lease gone: the batch will be refused at commit. */
   leaseLost = false
 
   constructor(opts: ReliableQueueOptions) {
-    this.redis = withScripts(opts.input)
+    this.scripts = queueScripts(opts.input)
     this.output = opts.output && opts.output !== opts.input ? opts.output : undefined
     this.keys = queueKeys(opts.inputQueue, opts.outputQueue)
     this.consumer = opts.consumer
@@ -49,30 +51,19 @@ export class ReliableQueue {
     this.maxAttempts = opts.maxAttempts ?? DEFAULTS.maxAttempts
   }
 
-  /** Takes up to batchSize items (or this consumer's unfinished ones); null when the queue is empty. */
+  /** Takes a suspect alone, or up to batchSize items (after giving back any this id left); null when idle. */
   async take(max = this.batchSize): Promise<Batch | null> {
-    const k = this.keys
     const token = randomBytes(12).toString('hex')
-    const items = await this.redis.gcTake(
-      k.input,
-      k.processing(this.consumer),
-      k.lease(this.consumer),
-      k.consumers,
-      k.attempts,
-      k.dead,
-      k.stats,
-      Math.max(1, Math.min(5000, max)),
-      this.leaseMs,
+    const items = await this.scripts.take(this.keys, this.consumer, {
+      max: Math.max(1, Math.min(5000, max)),
+      leaseMs: this.leaseMs,
       token,
-      this.consumer,
-      this.maxAttempts,
-      Date.now(),
-    )
+      maxAttempts: this.maxAttempts,
+    })
     if (!items.length) return null
-    this.current = { items, token }
     this.leaseLost = false
     this.startRenewing(token)
-    return this.current
+    return { items, token }
   }
 
   /** Settles the first outcomes.length items of the batch; 'refused' when the lease was lost. */
@@ -81,77 +72,51 @@ export class ReliableQueue {
     if (this.output) {
       // Results live on another server: check the lease, push them there, then settle without pushing.
       // (A lease lost between the two steps can leave a duplicate result; one Redis avoids that.)
-      const alive = await this.redis.gcRenew(k.lease(this.consumer), batch.token, this.leaseMs)
-      if (!alive) return this.refused(batch)
+      if (!(await this.scripts.renew(k.lease(this.consumer), batch.token, this.leaseMs)))
+        return this.refused(batch)
       const results = outcomes.flatMap((o) => ('result' in o ? [o.result] : []))
       if (results.length) await this.output.lpush(k.output, ...results)
     }
-    const failedAt = outcomes.flatMap((o, i) => ('error' in o ? [i + 1] : [])).join(',')
-    const payloads = outcomes.map((o) => ('result' in o ? o.result : o.error))
-    const r = await this.redis.gcCommit(
-      k.processing(this.consumer),
-      k.lease(this.consumer),
-      k.output,
-      k.stats,
-      k.failed,
-      k.attempts,
-      batch.token,
-      this.consumer,
-      Date.now(),
-      this.output ? 0 : 1,
-      failedAt,
-      ...payloads,
-    )
-    return r === -1 ? this.refused(batch) : this.settled(batch, outcomes.length)
+    const r = await this.scripts.commit(k, this.consumer, {
+      token: batch.token,
+      push: !this.output,
+      failedAt: outcomes.flatMap((o, i) => ('error' in o ? [i] : [])),
+      payloads: outcomes.map((o) => ('result' in o ? o.result : o.error)),
+    })
+    if (r === 'refused') return this.refused(batch)
+    batch.items = batch.items.slice(outcomes.length)
+    if (!batch.items.length) this.stopRenewing()
+    return 'ok'
   }
 
-  /** Hands the unsettled rest of the batch back to the head of the input, without counting an attempt. */
-  release(): Promise<number> {
+  /** Hands the unsettled rest of the batch back as it was taken, without counting an attempt. */
+  async release(): Promise<number> {
     return this.giveBack(false)
   }
 
   /**
-   * Gives the batch back to the head of the input. With countAttempt (the batch failed as a whole, e.g. its
-   * process died) each item's attempts go up, so repeats are delivered singly and a poison item ends dead.
+   * Gives the batch back. With countAttempt (the batch failed as a whole, e.g. its process died or hung) each
+   * item gets an attempt and `reason` as its last error, and waits as a suspect to be delivered alone; at max
+   * attempts it goes to the dead list.
    */
-  async giveBack(countAttempt: boolean): Promise<number> {
+  async giveBack(countAttempt: boolean, reason?: string): Promise<number> {
     this.stopRenewing()
-    this.current = undefined
-    const k = this.keys
-    const [back] = await this.redis.gcRecover(
-      k.processing(this.consumer),
-      k.lease(this.consumer),
-      k.input,
-      k.dead,
-      k.attempts,
-      k.stats,
-      k.consumers,
-      this.consumer,
-      this.maxAttempts,
-      1,
-      Date.now(),
-      countAttempt ? 1 : 0,
-    )
-    return back
+    const r = await this.scripts.recover(this.keys, this.consumer, {
+      maxAttempts: this.maxAttempts,
+      force: true,
+      countAttempt,
+      reason,
+    })
+    return r === 'alive' ? 0 : r.back + r.dead
   }
 
   stop(): void {
     this.stopRenewing()
   }
 
-  private settled(batch: Batch, n: number): 'ok' {
-    batch.items = batch.items.slice(n)
-    if (!batch.items.length) {
-      this.stopRenewing()
-      this.current = undefined
-    }
-    return 'ok'
-  }
-
   private refused(batch: Batch): 'refused' {
     batch.items = []
     this.stopRenewing()
-    this.current = undefined
     return 'refused'
   }
 
@@ -159,8 +124,8 @@ export class ReliableQueue {
     this.stopRenewing()
     const every = Math.max(50, Math.floor(this.leaseMs / 3))
     this.renewTimer = setInterval(() => {
-      this.redis
-        .gcRenew(this.keys.lease(this.consumer), token, this.leaseMs)
+      this.scripts
+        .renew(this.keys.lease(this.consumer), token, this.leaseMs)
         .then((ok) => {
           if (!ok) this.leaseLost = true
         })

@@ -1,13 +1,17 @@
-// The one place Redis key names are built: input, processing, lease, failed, dead, stats.
+// The one place Redis key names are built: a task's queues, their protocol keys, consumer ids, run queues.
 
 export interface QueueKeys {
   input: string
   output: string
-  /** Hash of counters: pushed, done, failed, dead, collected, refused, recovered. */
+  /** Hash of counters: pushed, done, failed, dead, collected, refused, recovered, retried. */
   stats: string
+  /** Records {item, error, attempts, consumer, at} of items whose processing raised (for `queue retry`). */
   failed: string
+  /** Records of items delivered max_attempts times without a commit, with their last error. */
   dead: string
-  /** Hash item -> attempts for items that came back from an expired lease. */
+  /** Envelopes {item, attempts, error} of items that failed a delivery and wait to be delivered again, alone. */
+  suspects: string
+  /** Hash consumer id -> {attempts, error} of the one suspect that consumer's processing list holds. */
   attempts: string
   /** Set of consumer ids that hold (or held) a processing list. */
   consumers: string
@@ -15,8 +19,6 @@ export interface QueueKeys {
   collector: string
   processing(consumer: string): string
   lease(consumer: string): string
-  /** Pattern matching every processing list (for SCAN). */
-  processingPattern: string
 }
 
 export function queueKeys(input: string, output: string): QueueKeys {
@@ -26,14 +28,20 @@ export function queueKeys(input: string, output: string): QueueKeys {
     stats: `${input}:stats`,
     failed: `${input}:failed`,
     dead: `${input}:dead`,
+    suspects: `${input}:suspects`,
     attempts: `${input}:attempts`,
     consumers: `${input}:consumers`,
     collector: `${output}:collector`,
     processing: (consumer) => `${input}:processing:${consumer}`,
     lease: (consumer) => `${input}:lease:${consumer}`,
-    processingPattern: `${input}:processing:*`,
   }
 }
 
-/** A consumer's id, <node_id>:<instance>: its lease key and processing list are named after it. */
+/** The output list of an input queue when neither flags nor the task name one. */
+export const defaultOutputQueue = (input: string) => `${input}:output`
+
+/** The queues `gridcore run` creates for a run id. */
+export const runQueues = (id: string) => ({ input: `gridcore:${id}:in`, output: `gridcore:${id}:out` })
+
+/** A consumer's id: <node_id>:<instance>, unique among live consumers. */
 export const consumerId = (nodeId: string, instance: string | number) => `${nodeId}:${instance}`

@@ -1,8 +1,9 @@
-// Queue maintenance over the protocol: snapshot (stats), recover expired leases, retry, dead list, purge.
+// Queue maintenance over the protocol: snapshot (lengths, counters), recover expired leases, retry, records, purge.
 import type { Redis } from 'ioredis'
+import { bytesToText } from './bytes.js'
 import { DEFAULTS } from './consumer.js'
 import type { QueueKeys } from './keys.js'
-import { withScripts } from './scripts.js'
+import { queueScripts } from './scripts.js'
 
 export interface ConsumerState {
   id: string
@@ -14,7 +15,10 @@ export interface ConsumerState {
 export interface QueueSnapshot {
   input_queue: string
   output_queue: string
+  /** Items waiting in the input list. */
   input: number
+  /** Items that failed a delivery and wait to be delivered again, alone (they count as waiting too). */
+  suspects: number
   processing: number
   output: number
   failed: number
@@ -29,14 +33,16 @@ export interface QueueSnapshot {
 const COUNTERS = ['pushed', 'done', 'failed', 'dead', 'collected', 'refused', 'recovered', 'retried'] as const
 
 export async function snapshot(redis: Redis, keys: QueueKeys, output: Redis = redis): Promise<QueueSnapshot> {
-  const [[, input], [, failed], [, dead], [, raw], [, members]] = (await redis
+  const [[, input], [, suspects], [, failed], [, dead], [, raw], [, members]] = (await redis
     .multi()
     .llen(keys.input)
+    .llen(keys.suspects)
     .llen(keys.failed)
     .llen(keys.dead)
     .hgetall(keys.stats)
     .smembers(keys.consumers)
     .exec()) as [unknown, unknown][] as [
+    [null, number],
     [null, number],
     [null, number],
     [null, number],
@@ -59,6 +65,7 @@ export async function snapshot(redis: Redis, keys: QueueKeys, output: Redis = re
     input_queue: keys.input,
     output_queue: keys.output,
     input,
+    suspects,
     processing: consumers.reduce((a, c) => a + c.items, 0),
     output: outLen,
     failed,
@@ -69,19 +76,6 @@ export async function snapshot(redis: Redis, keys: QueueKeys, output: Redis = re
   }
 }
 
-/** Items that reached an end: results (counted or, for upstream consumers, in the output list), failed, dead. */
-export function finishedCount(s: QueueSnapshot): number {
-  const done = Math.max(s.stats.done!, s.output + s.stats.collected!)
-  return done + s.stats.failed! + s.stats.dead!
-}
-
-/** Drained: nothing waiting, nothing held, and (where stats exist) every pushed item accounted for. */
-export function isDrained(s: QueueSnapshot): boolean {
-  if (s.input > 0 || s.processing > 0) return false
-  if (s.has_stats && s.stats.pushed! > 0) return finishedCount(s) >= s.stats.pushed!
-  return true
-}
-
 export interface RecoverResult {
   recovered: number
   dead: number
@@ -89,52 +83,42 @@ export interface RecoverResult {
 }
 
 /**
- * Gives back the items of consumers whose lease expired (all of `only`'s, leases ignored, with force).
- * Safe to run from anywhere at any time: the script re-checks the lease atomically.
+ * Gives back the items of consumers whose lease expired (all of `only`'s, leases ignored, with force), each with
+ * an attempt counted. Safe to run from anywhere at any time: the script re-checks the lease atomically.
  */
 export async function recoverExpired(
   redis: Redis,
   keys: QueueKeys,
   opts: { maxAttempts?: number; force?: boolean; only?: (consumer: string) => boolean } = {},
 ): Promise<RecoverResult> {
-  const r = withScripts(redis)
+  const scripts = queueScripts(redis)
   const out: RecoverResult = { recovered: 0, dead: 0, consumers: [] }
   for (const id of await redis.smembers(keys.consumers)) {
     if (opts.only && !opts.only(id)) continue
-    const [back, dead] = await r.gcRecover(
-      keys.processing(id),
-      keys.lease(id),
-      keys.input,
-      keys.dead,
-      keys.attempts,
-      keys.stats,
-      keys.consumers,
-      id,
-      opts.maxAttempts ?? DEFAULTS.maxAttempts,
-      opts.force ? 1 : 0,
-      Date.now(),
-      1,
-    )
-    if (back === -1) continue
-    out.recovered += back
-    out.dead += dead
-    if (back + dead > 0) out.consumers.push(id)
+    const r = await scripts.recover(keys, id, {
+      maxAttempts: opts.maxAttempts ?? DEFAULTS.maxAttempts,
+      force: opts.force ?? false,
+      countAttempt: true,
+    })
+    if (r === 'alive') continue
+    out.recovered += r.back
+    out.dead += r.dead
+    if (r.back + r.dead > 0) out.consumers.push(id)
   }
   return out
 }
 
-/** Moves failed and/or dead items back to the head of the input with attempts reset. */
+/** Moves failed and/or dead items back to the head of the input as plain items (attempts start again). */
 export async function retry(
   redis: Redis,
   keys: QueueKeys,
   from: ('failed' | 'dead')[],
 ): Promise<Record<string, number>> {
-  const r = withScripts(redis)
+  const scripts = queueScripts(redis)
   const out: Record<string, number> = { failed: 0, dead: 0 }
   for (const which of from) {
-    const list = which === 'failed' ? keys.failed : keys.dead
     for (;;) {
-      const n = await r.gcRetry(list, keys.input, keys.attempts, keys.stats, which, 1000)
+      const n = await scripts.retry(keys, which, 1000)
       out[which]! += n
       if (n < 1000) break
     }
@@ -143,6 +127,7 @@ export async function retry(
 }
 
 export interface DeadRecord {
+  /** The item as text; bytes that are not UTF-8 appear as U+DC80..U+DCFF (see bytes.ts). */
   item: string
   error?: string
   attempts?: number
@@ -152,8 +137,9 @@ export interface DeadRecord {
 
 /** Reads (without removing) up to `limit` records of the dead or failed list, oldest first. */
 export async function listRecords(redis: Redis, list: string, limit: number): Promise<DeadRecord[]> {
-  const raw = await redis.lrange(list, -limit, -1)
-  return raw.reverse().map((r) => {
+  const raw = await redis.lrangeBuffer(list, -limit, -1)
+  return raw.reverse().map((bytes) => {
+    const r = bytesToText(bytes)
     try {
       const v = JSON.parse(r)
       return typeof v === 'object' && v && 'item' in v ? (v as DeadRecord) : { item: r }
@@ -163,10 +149,18 @@ export async function listRecords(redis: Redis, list: string, limit: number): Pr
   })
 }
 
-/** Deletes every key of the queue (input, processing lists, leases, stats, failed, dead, attempts; output too if asked). */
+/** Deletes every key of the queue (input, suspects, processing lists, leases, stats, failed, dead; output if asked). */
 export async function purge(redis: Redis, keys: QueueKeys, withOutput: boolean): Promise<number> {
   const members = await redis.smembers(keys.consumers)
-  const targets = [keys.input, keys.stats, keys.failed, keys.dead, keys.attempts, keys.consumers]
+  const targets = [
+    keys.input,
+    keys.suspects,
+    keys.stats,
+    keys.failed,
+    keys.dead,
+    keys.attempts,
+    keys.consumers,
+  ]
   for (const id of members) targets.push(keys.processing(id), keys.lease(id))
   if (withOutput) targets.push(keys.output)
   return redis.del(...targets)

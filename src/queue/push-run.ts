@@ -6,7 +6,8 @@ import { redactUrl } from '../lib/redact.js'
 import { RespPipe } from '../redis/resp.js'
 import { queueKeys } from './keys.js'
 import { PushSink } from './push.js'
-import { feedRange, feedStream, InvalidRecord, type PushFormat, parseRange, rangeCount } from './sources.js'
+import { InvalidRecord } from './records.js'
+import { feedRange, feedStream, type PushFormat, parseRange, rangeCount } from './sources.js'
 
 export type PushSource = { file: string } | { stdin: Readable } | { range: string }
 

@@ -47,19 +47,6 @@ export class PushSink {
     if (this.count >= BATCH_ITEMS || p >= BATCH_BYTES) this.cut()
   }
 
-  addString(s: string): void {
-    const n = Buffer.byteLength(s)
-    if (this.len + n + 24 > this.body.length) this.ensure(n + 24)
-    let p = writeLength(this.body, this.len, n)
-    p += this.body.write(s, p, 'utf8')
-    this.body[p++] = 13
-    this.body[p++] = 10
-    this.len = p
-    this.count++
-    this.added++
-    if (this.count >= BATCH_ITEMS || p >= BATCH_BYTES) this.cut()
-  }
-
   /** Applies backpressure: resolves once few enough batches are unacknowledged. */
   async settle(): Promise<void> {
     if (this.failure) throw this.failure

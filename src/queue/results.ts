@@ -1,13 +1,15 @@
-// gridcore results: write the output list to a file or stdout; draining removes an item only after it
-// was written and flushed (fsync for files), so an interrupted run loses nothing and repeats at most a batch.
+// gridcore results: write the output list's bytes to a file or stdout. Draining removes a result only after it
+// was written and flushed (fsync for files), under a drain lock whose token every step checks, so an interrupted
+// run loses nothing, repeats at most a batch, and a drainer that stalled past its lock removes nothing.
 import { randomBytes } from 'node:crypto'
-import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import type { Redis } from 'ioredis'
 import { GridcoreError } from '../lib/errors.js'
 import type { QueueKeys } from './keys.js'
-import { withScripts } from './scripts.js'
+import { Formatter, type ResultFormat } from './result-format.js'
+import { queueScripts } from './scripts.js'
 
-export type ResultFormat = 'raw' | 'jsonl' | 'csv'
+export type { ResultFormat }
 
 export interface CollectOptions {
   redis: Redis
@@ -32,10 +34,16 @@ export interface CollectResult {
   format: ResultFormat
 }
 
+const LOCK_MS = 60_000
+
 interface Sink {
-  write(text: string): Promise<void>
+  write(bytes: Buffer): Promise<void>
   /** Makes what was written durable before Redis forgets it. */
   flush(): Promise<void>
+  /** What was written so far is final (Redis let go of it). */
+  keep(): void
+  /** Takes back what was written since the last keep(), where it can (a file); false where it cannot. */
+  takeBack(): boolean
   close(): void
   /** Whether the destination already had content (CSV then skips its header). */
   hadContent: boolean
@@ -51,14 +59,25 @@ function fileSink(path: string, overwrite: boolean): Sink {
       `cannot write ${path} (${(err as NodeJS.ErrnoException).code}): check the path and its permissions`,
     )
   }
-  const hadContent = fstatSync(fd).size > 0
+  let size = fstatSync(fd).size
+  let kept = size
   return {
-    hadContent,
-    async write(text) {
-      writeSync(fd, text)
+    hadContent: size > 0,
+    async write(bytes) {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at)
+      size += bytes.length
     },
     async flush() {
       fsyncSync(fd)
+    },
+    keep() {
+      kept = size
+    },
+    takeBack() {
+      ftruncateSync(fd, kept)
+      fsyncSync(fd)
+      size = kept
+      return true
     },
     close: () => closeSync(fd),
   }
@@ -67,58 +86,15 @@ function fileSink(path: string, overwrite: boolean): Sink {
 function stdoutSink(): Sink {
   return {
     hadContent: false,
-    write: (text) =>
+    write: (bytes) =>
       new Promise((resolve, reject) => {
-        process.stdout.write(text, (err) => (err ? reject(err) : resolve()))
+        process.stdout.write(bytes, (err) => (err ? reject(err) : resolve()))
       }),
     async flush() {},
+    keep() {},
+    takeBack: () => false,
     close() {},
   }
-}
-
-/** Renders results in the chosen format; CSV columns come from the first JSON object. */
-class Formatter {
-  private columns?: string[]
-  constructor(
-    private readonly format: ResultFormat,
-    private headerDone: boolean,
-  ) {}
-
-  render(items: string[]): string {
-    let out = ''
-    for (const item of items) out += this.line(item)
-    return out
-  }
-
-  private line(item: string): string {
-    if (this.format === 'raw') return `${item}\n`
-    let value: unknown
-    let parsed = true
-    try {
-      value = JSON.parse(item)
-    } catch {
-      parsed = false
-    }
-    if (this.format === 'jsonl') return `${parsed ? item.trim() : JSON.stringify(item)}\n`
-    const isObject = parsed && typeof value === 'object' && value !== null && !Array.isArray(value)
-    if (!this.columns) this.columns = isObject ? Object.keys(value as object) : ['result']
-    let head = ''
-    if (!this.headerDone) {
-      head = `${this.columns.map(csvCell).join(',')}\n`
-      this.headerDone = true
-    }
-    if (isObject && this.columns[0] !== 'result') {
-      const o = value as Record<string, unknown>
-      return `${head}${this.columns.map((c) => csvCell(o[c])).join(',')}\n`
-    }
-    return `${head}${csvCell(item)}\n`
-  }
-}
-
-function csvCell(v: unknown): string {
-  if (v === undefined || v === null) return ''
-  const s = typeof v === 'string' ? v : JSON.stringify(v)
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
 export async function collectResults(opts: CollectOptions): Promise<CollectResult> {
@@ -126,7 +102,7 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
   const batch = opts.batch ?? 5000
   const base = { queue: keys.output, out: opts.out ?? null, format: opts.format }
   if (opts.peek !== undefined) {
-    const items = (await redis.lrange(keys.output, -opts.peek, -1)).reverse()
+    const items = (await redis.lrangeBuffer(keys.output, -opts.peek, -1)).reverse()
     const sink = opts.out ? fileSink(opts.out, opts.overwrite ?? false) : stdoutSink()
     try {
       await sink.write(new Formatter(opts.format, sink.hadContent).render(items))
@@ -137,29 +113,32 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
     return { ...base, written: items.length, drained: false, remaining: await redis.llen(keys.output) }
   }
   const token = randomBytes(8).toString('hex')
-  const locked = await redis.set(keys.collector, token, 'PX', 60_000, 'NX')
+  const locked = await redis.set(keys.collector, token, 'PX', LOCK_MS, 'NX')
   if (locked !== 'OK') {
     throw new GridcoreError(
       'USAGE',
       `another gridcore results is draining ${keys.output}: wait for it, or use --peek N to read without draining`,
     )
   }
+  const scripts = queueScripts(redis)
   const renew = setInterval(() => {
-    redis.pexpire(keys.collector, 60_000).catch(() => {})
-  }, 20_000)
-  const scripts = withScripts(redis)
+    scripts.renew(keys.collector, token, LOCK_MS).catch(() => {})
+  }, LOCK_MS / 3)
   const sink = opts.out ? fileSink(opts.out, opts.overwrite ?? false) : stdoutSink()
   const fmt = new Formatter(opts.format, sink.hadContent)
   let written = 0
   let remaining = 0
   try {
     for (;;) {
-      const items = await redis.lrange(keys.output, -batch, -1)
+      const items = await redis.lrangeBuffer(keys.output, -batch, -1)
       if (!items.length) break
       items.reverse()
       await sink.write(fmt.render(items))
       await sink.flush()
-      remaining = await scripts.gcCollect(keys.output, keys.stats, items.length)
+      const left = await scripts.collect(keys, token, items.length)
+      if (left === 'lost') throw lockLost(keys.output, items.length, sink.takeBack())
+      sink.keep()
+      remaining = left
       written += items.length
       opts.onProgress?.(written)
       if (remaining === 0) break
@@ -167,7 +146,17 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
   } finally {
     clearInterval(renew)
     sink.close()
-    if ((await redis.get(keys.collector)) === token) await redis.del(keys.collector)
+    await scripts.renew(keys.collector, token, 0).catch(() => {})
   }
   return { ...base, written, drained: true, remaining }
+}
+
+function lockLost(output: string, n: number, takenBack: boolean): GridcoreError {
+  const last = takenBack
+    ? `its last ${n} results were taken back out of the file and stay in Redis for that run, so none is written twice`
+    : `its last ${n} results stay in Redis and may be written again by that run`
+  return new GridcoreError(
+    'USAGE',
+    `this gridcore results stalled past its drain lock on ${output} and another one took over; ${last}. Run gridcore results again once the other has finished`,
+  )
 }

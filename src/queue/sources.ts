@@ -1,31 +1,21 @@
 // Push sources: a file or stdin as lines, JSONL, CSV (rows -> JSON objects) or a JSON array; or a range.
+import { isUtf8 } from 'node:buffer'
 import type { Readable } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
 import { CsvParser } from '../lib/csv.js'
 import { GridcoreError } from '../lib/errors.js'
+import { feedJsonArray } from './json-array.js'
 import type { PushSink } from './push.js'
+import {
+  addText,
+  type FeedOptions,
+  type FeedResult,
+  InvalidRecord,
+  NOT_UTF8,
+  parseJsonRecord,
+  TextReader,
+} from './records.js'
 
 export type PushFormat = 'lines' | 'jsonl' | 'csv' | 'json'
-
-export interface FeedOptions {
-  skipInvalid: boolean
-  /** Called with the byte count of each chunk read (progress). */
-  onBytes?: (n: number) => void
-}
-
-export interface FeedResult {
-  skipped: number
-}
-
-/** Raised for a record that is not valid in its format; carries the 1-based line. */
-export class InvalidRecord extends Error {
-  constructor(
-    readonly line: number,
-    readonly why: string,
-  ) {
-    super(`line ${line}: ${why}`)
-  }
-}
 
 export interface Range {
   start: number
@@ -96,6 +86,11 @@ async function feedLines(
     if (e > s && buf[e - 1] === 13) e--
     if (e === s) return
     if (!jsonl) return sink.add(buf, s, e)
+    if (!isUtf8(buf.subarray(s, e))) {
+      if (!opts.skipInvalid) throw new InvalidRecord(line, NOT_UTF8)
+      skipped++
+      return
+    }
     const text = buf.toString('utf8', s, e).trim()
     if (!text) return
     const parsed = parseJsonRecord(text, line, opts.skipInvalid)
@@ -103,7 +98,7 @@ async function feedLines(
       skipped++
       return
     }
-    sink.addString(typeof parsed.value === 'string' ? parsed.value : text)
+    addText(sink, typeof parsed.value === 'string' ? parsed.value : text)
   }
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     opts.onBytes?.(chunk.length)
@@ -136,7 +131,7 @@ async function feedLines(
 /** CSV with a header row; each row becomes a JSON object keyed by the header. */
 async function feedCsv(stream: Readable, sink: PushSink, opts: FeedOptions): Promise<FeedResult> {
   const parser = new CsvParser()
-  const decoder = new StringDecoder('utf8')
+  const decoder = new TextReader()
   let header: string[] | undefined
   let skipped = 0
   const onRecord = ({ fields, line }: { fields: string[]; line: number }) => {
@@ -153,7 +148,7 @@ async function feedCsv(stream: Readable, sink: PushSink, opts: FeedOptions): Pro
     }
     const obj: Record<string, string> = {}
     for (let i = 0; i < fields.length; i++) obj[header[i]!] = fields[i]!
-    sink.addString(JSON.stringify(obj))
+    addText(sink, JSON.stringify(obj))
   }
   const feed = (text: string) => {
     try {
@@ -166,7 +161,7 @@ async function feedCsv(stream: Readable, sink: PushSink, opts: FeedOptions): Pro
   }
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     opts.onBytes?.(chunk.length)
-    feed(decoder.write(chunk))
+    feed(decoder.read(chunk))
     await sink.settle()
   }
   feed(decoder.end())
@@ -178,95 +173,4 @@ async function feedCsv(stream: Readable, sink: PushSink, opts: FeedOptions): Pro
     throw new InvalidRecord(Number(m?.[1] ?? 0), m?.[2] ?? (err as Error).message)
   }
   return { skipped }
-}
-
-/** A top-level JSON array, read element by element: strings are pushed as they are, others as JSON. */
-async function feedJsonArray(stream: Readable, sink: PushSink, opts: FeedOptions): Promise<FeedResult> {
-  const decoder = new StringDecoder('utf8')
-  let state: 'before' | 'value' | 'after' | 'done' = 'before'
-  let depth = 0
-  let inString = false
-  let escaped = false
-  let elem = ''
-  let line = 1
-  let elemLine = 1
-  let skipped = 0
-  let elements = 0
-  const finishElement = () => {
-    const text = elem.trim()
-    elem = ''
-    if (!text) throw new InvalidRecord(elemLine, 'an empty array element')
-    const parsed = parseJsonRecord(text, elemLine, opts.skipInvalid)
-    if (!parsed) {
-      skipped++
-      return
-    }
-    const value = parsed.value
-    elements++
-    sink.addString(typeof value === 'string' ? value : JSON.stringify(value))
-  }
-  const feed = (text: string) => {
-    let start = 0
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i]!
-      if (c === '\n') line++
-      if (state === 'before') {
-        if (c === '[') {
-          state = 'value'
-          start = i + 1
-          elemLine = line
-        } else if (!/\s/.test(c)) throw new InvalidRecord(line, 'the file is not a JSON array (expected "[")')
-        continue
-      }
-      if (state === 'done') {
-        if (!/\s/.test(c)) throw new InvalidRecord(line, 'text after the closing "]"')
-        continue
-      }
-      if (inString) {
-        if (escaped) escaped = false
-        else if (c === '\\') escaped = true
-        else if (c === '"') inString = false
-        continue
-      }
-      if (c === '"') inString = true
-      else if (c === '[' || c === '{') depth++
-      else if ((c === ']' || c === '}') && depth > 0) depth--
-      else if (depth === 0 && (c === ',' || c === ']')) {
-        elem += text.slice(start, i)
-        if (c === ']' && elem.trim() === '' && elements === 0 && skipped === 0) {
-          elem = ''
-          state = 'done'
-          continue
-        }
-        finishElement()
-        start = i + 1
-        elemLine = line
-        if (c === ']') state = 'done'
-      }
-    }
-    if (state === 'value') elem += text.slice(start)
-  }
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    opts.onBytes?.(chunk.length)
-    feed(decoder.write(chunk))
-    await sink.settle()
-  }
-  feed(decoder.end())
-  const final = state as string
-  if (final !== 'done')
-    throw new InvalidRecord(
-      line,
-      final === 'before' ? 'the input is empty, not a JSON array' : 'the JSON array is not closed with "]"',
-    )
-  return { skipped }
-}
-
-/** Parses one JSON record; undefined when it is invalid and invalid records are skipped, else InvalidRecord. */
-function parseJsonRecord(text: string, line: number, skipInvalid: boolean): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(text) }
-  } catch (err) {
-    if (skipInvalid) return undefined
-    throw new InvalidRecord(line, `not valid JSON (${(err as Error).message})`)
-  }
 }

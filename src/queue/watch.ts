@@ -1,20 +1,24 @@
 // gridcore watch: poll a queue until drained, recovering expired leases as it goes; detect stalls.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { HubClient } from '../client/hub-client.js'
 import type { NodeInfo } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import type { QueueKeys } from './keys.js'
-import { finishedCount, isDrained, type QueueSnapshot, recoverExpired, snapshot } from './ops.js'
+import { type QueueSnapshot, recoverExpired, snapshot } from './ops.js'
+import { DrainJudge, nodesIdle, type Progress, progressOf } from './progress.js'
 
 export interface WatchProgress {
   type: 'progress'
   elapsed_s: number
   done: number
   total: number
+  /** Items waiting: in the input list and, after a failed delivery, in the suspects list. */
   waiting: number
   processing: number
   failed: number
   dead: number
+  /** Items/s over the last 10 s of this watch. */
   rate: number
   eta_s: number | null
   recovered: number
@@ -32,6 +36,7 @@ export interface WatchSummary {
   dead: number
   recovered: number
   seconds: number
+  /** Items/s that reached an end while this watch ran. */
   rate: number
 }
 
@@ -43,47 +48,56 @@ export interface WatchOptions {
   stallTimeoutMs?: number
   timeoutMs?: number
   maxAttempts?: number
+  /** Without counters: how long the output must stay unchanged before the queue counts as drained (5 s). */
+  settleMs?: number
   hub?: HubClient
   onProgress?: (p: WatchProgress) => void
   /** Resolves when the user interrupts (Ctrl-C); watch then stops cleanly. */
   interrupted?: Promise<unknown>
+  signal?: AbortSignal
 }
 
 export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
   const interval = opts.intervalMs ?? 1_000
   const started = Date.now()
-  const samples: { t: number; done: number }[] = []
+  const judge = new DrainJudge(opts.settleMs ?? 5_000)
+  const window: { t: number; done: number }[] = []
+  let first: { t: number; done: number } | undefined
   let recovered = 0
   let lastChange = started
   let lastDone = -1
   let stop = false
-  opts.interrupted?.then(() => {
+  const wake = new AbortController()
+  const interrupt = () => {
     stop = true
-  })
+    wake.abort()
+  }
+  opts.interrupted?.then(interrupt)
+  opts.signal?.addEventListener('abort', interrupt, { once: true })
+  if (opts.signal?.aborted) interrupt()
   for (;;) {
     const rec = await recoverExpired(opts.redis, opts.keys, { maxAttempts: opts.maxAttempts })
     recovered += rec.recovered
     const s = await snapshot(opts.redis, opts.keys, opts.output)
-    const nodes = opts.hub ? await opts.hub.listNodes().catch(() => null) : null
+    const nodes = opts.hub ? await opts.hub.listNodes().catch(() => null) : undefined
     const now = Date.now()
-    const done = finishedCount(s)
-    if (done !== lastDone) {
-      lastDone = done
+    const p = progressOf(s)
+    if (p.done !== lastDone) {
+      lastDone = p.done
       lastChange = now
     }
-    samples.push({ t: now, done })
-    while (samples.length > 2 && now - samples[0]!.t > 10_000) samples.shift()
-    const first = samples[0]!
-    const rate = now > first.t ? ((done - first.done) * 1000) / (now - first.t) : 0
-    const total = s.has_stats && s.stats.pushed! > 0 ? s.stats.pushed! : done + s.input + s.processing
-    const remaining = Math.max(0, total - done)
-    const progress: WatchProgress = {
+    first ??= { t: now, done: p.done }
+    window.push({ t: now, done: p.done })
+    while (window.length > 2 && now - window[0]!.t > 10_000) window.shift()
+    const rate = now > window[0]!.t ? ((p.done - window[0]!.done) * 1000) / (now - window[0]!.t) : 0
+    const remaining = p.total - p.done
+    opts.onProgress?.({
       type: 'progress',
       elapsed_s: Math.round((now - started) / 100) / 10,
-      done,
-      total,
-      waiting: s.input,
-      processing: s.processing,
+      done: p.done,
+      total: p.total,
+      waiting: p.waiting,
+      processing: p.processing,
       failed: s.stats.failed!,
       dead: s.stats.dead!,
       rate: Math.round(rate),
@@ -91,58 +105,44 @@ export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
       recovered,
       nodes_online: nodes ? nodes.filter((n) => n.status === 'Online').length : null,
       nodes_error: nodes ? nodes.filter((n) => n.runtime_status === 'Error').map((n) => n.id) : [],
-    }
-    opts.onProgress?.(progress)
+    })
     const summary = (drained: boolean): WatchSummary => {
-      const seconds = (Date.now() - started) / 1000
+      const seconds = (now - started) / 1000
+      const watched = (now - first!.t) / 1000
       return {
         drained,
         queue: opts.keys.input,
         output_queue: opts.keys.output,
-        total,
-        done: done - s.stats.failed! - s.stats.dead!,
+        total: p.total,
+        done: p.done - s.stats.failed! - s.stats.dead!,
         failed: s.stats.failed!,
         dead: s.stats.dead!,
         recovered,
         seconds: Math.round(seconds * 10) / 10,
-        rate: Math.round(done / Math.max(seconds, 0.001)),
+        rate: watched > 0 ? Math.round((p.done - first!.done) / watched) : 0,
       }
     }
-    if (isDrained(s)) return summary(true)
+    if (judge.drained(s, now, nodesIdle(nodes))) return summary(true)
+    const fail = (code: 'INTERRUPTED' | 'TIMEOUT' | 'STALLED', message: string) =>
+      new GridcoreError(code, message, summary(false) as unknown as Record<string, unknown>)
     if (stop)
-      throw new GridcoreError(
+      throw fail(
         'INTERRUPTED',
         `interrupted with ${remaining} items left; run gridcore watch again to resume watching`,
-        summary(false) as unknown as Record<string, unknown>,
       )
-    if (opts.timeoutMs !== undefined && now - started >= opts.timeoutMs) {
-      throw new GridcoreError(
-        'TIMEOUT',
-        `timed out after ${fmtS(opts.timeoutMs)} with ${remaining} of ${total} items left${hint(s, nodes)}`,
-        summary(false) as unknown as Record<string, unknown>,
-      )
-    }
-    if (opts.stallTimeoutMs !== undefined && now - lastChange >= opts.stallTimeoutMs) {
-      throw new GridcoreError(
-        'STALLED',
-        `no progress for ${fmtS(opts.stallTimeoutMs)} with ${remaining} of ${total} items left${hint(s, nodes)}`,
-        summary(false) as unknown as Record<string, unknown>,
-      )
-    }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, interval)
-      opts.interrupted?.then(() => {
-        clearTimeout(t)
-        resolve()
-      })
-    })
+    const left = `${remaining} of ${p.total} items left${hint(s, p, nodes ?? null)}`
+    if (opts.timeoutMs !== undefined && now - started >= opts.timeoutMs)
+      throw fail('TIMEOUT', `timed out after ${fmtS(opts.timeoutMs)} with ${left}`)
+    if (opts.stallTimeoutMs !== undefined && now - lastChange >= opts.stallTimeoutMs)
+      throw fail('STALLED', `no progress for ${fmtS(opts.stallTimeoutMs)} with ${left}`)
+    await sleep(interval, undefined, { signal: wake.signal }).catch(() => {})
   }
 }
 
 const fmtS = (ms: number) => `${Math.round(ms / 100) / 10}s`
 
 /** What is most likely holding the queue up, with the fix. */
-export function hint(s: QueueSnapshot, nodes: NodeInfo[] | null): string {
+export function hint(s: QueueSnapshot, p: Progress, nodes: NodeInfo[] | null): string {
   const erroring = nodes?.filter((n) => n.runtime_status === 'Error') ?? []
   if (erroring.length) {
     return `: node(s) ${erroring.map((n) => n.id).join(', ')} report Error — fix the task's image or command, then run gridcore task finish (or restart the node)`
@@ -150,6 +150,9 @@ export function hint(s: QueueSnapshot, nodes: NodeInfo[] | null): string {
   if (nodes && nodes.filter((n) => n.status === 'Online').length === 0)
     return ': no node is online — start one (gridcore node start)'
   if (s.processing > 0) return `: ${s.processing} items are held by consumers that stopped committing`
-  if (s.input > 0) return ': items are waiting but nothing takes them — is a consumer running on this queue?'
+  if (p.waiting > 0)
+    return ': items are waiting but nothing takes them — is a consumer running on this queue?'
+  if (!p.counted && p.done >= p.total)
+    return ': the items were pushed without counters and node instances still run, so watch cannot tell whether they hold items — push with gridcore push, or finish the task once the results are complete'
   return ''
 }

@@ -7,7 +7,8 @@ import { redactUrl } from '../lib/redact.js'
 import { redisError } from './errors.js'
 import { parseRedisUrl } from './url.js'
 
-export type Reply = string | number | null | Error | Reply[]
+/** Simple strings as text; bulk strings as the bytes they are. */
+export type Reply = string | number | null | Error | Buffer | Reply[]
 
 /** Encodes one command (strings or buffers) as a RESP array. */
 export function encodeCommand(args: (string | Buffer)[]): Buffer {
@@ -64,9 +65,9 @@ export class ReplyParser {
         const n = Number(l)
         if (n < 0) return null
         if (this.pos + n + 2 > this.buf.length) return undefined
-        const s = this.buf.toString('utf8', this.pos, this.pos + n)
+        const bytes = Buffer.from(this.buf.subarray(this.pos, this.pos + n))
         this.pos += n + 2
-        return s
+        return bytes
       }
       case 42: {
         // *

@@ -5,7 +5,7 @@ import type { ClusterProfile } from '../cluster/profiles.js'
 import { GRIDCORE_BIN } from '../deploy/engine.js'
 import type { TaskSpec } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
-import { queueKeys } from '../queue/keys.js'
+import { queueKeys, runQueues } from '../queue/keys.js'
 import { purge } from '../queue/ops.js'
 import { checkReadable, type PushResult, type PushSource, pushItems } from '../queue/push-run.js'
 import { collectResults, type ResultFormat } from '../queue/results.js'
@@ -85,7 +85,7 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
   const id =
     o.name ??
     `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`
-  const q = { input: `gridcore:${id}:in`, output: `gridcore:${id}:out` }
+  const q = runQueues(id)
   const keys = queueKeys(q.input, q.output)
   // Bad input fails before anything is registered.
   if ('file' in o.source) checkReadable(o.source.file)

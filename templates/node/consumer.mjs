@@ -33,6 +33,7 @@ const K = {
   processing: `${IN}:processing:${CONSUMER}`,
   lease: `${IN}:lease:${CONSUMER}`,
   consumers: `${IN}:consumers`,
+  suspects: `${IN}:suspects`,
   attempts: `${IN}:attempts`,
   dead: `${IN}:dead`,
   failed: `${IN}:failed`,
@@ -66,7 +67,7 @@ for (const signal of ['SIGTERM', 'SIGINT'])
 const take = (token) =>
   input.script(
     lua.take,
-    [IN, K.processing, K.lease, K.consumers, K.attempts, K.dead, K.stats],
+    [IN, K.suspects, K.processing, K.lease, K.consumers, K.attempts, K.dead, K.stats],
     [batch, LEASE_MS, token, CONSUMER, MAX_ATTEMPTS, Date.now()],
   )
 const commit = (token, failed, payloads) =>
@@ -140,7 +141,7 @@ while (true) {
   if (!finished) {
     await input.script(
       lua.recover,
-      [K.processing, K.lease, IN, K.dead, K.attempts, K.stats, K.consumers],
+      [K.processing, K.lease, IN, K.suspects, K.dead, K.attempts, K.stats, K.consumers],
       [CONSUMER, MAX_ATTEMPTS, 1, Date.now(), 0],
     )
     if (stopping) break

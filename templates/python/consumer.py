@@ -87,13 +87,13 @@ class Queue:
         q, me = config.input_queue, config.consumer
         processing, lease = f"{q}:processing:{me}", f"{q}:lease:{me}"
         consumers, attempts, dead = f"{q}:consumers", f"{q}:attempts", f"{q}:dead"
-        failed, stats = f"{q}:failed", f"{q}:stats"
+        suspects, failed, stats = f"{q}:suspects", f"{q}:failed", f"{q}:stats"
         self.config = config
         self.r_out = r_out
         self.lease = lease
-        self.take_keys = [q, processing, lease, consumers, attempts, dead, stats]
+        self.take_keys = [q, suspects, processing, lease, consumers, attempts, dead, stats]
         self.commit_keys = [processing, lease, config.output_queue, stats, failed, attempts]
-        self.recover_keys = [processing, lease, q, dead, attempts, stats, consumers]
+        self.recover_keys = [processing, lease, q, suspects, dead, attempts, stats, consumers]
         self._take, self._renew, self._commit, self._recover = (
             r_in.register_script((LUA_DIR / f"{name}.lua").read_text())
             for name in ("take", "renew", "commit", "recover")
@@ -124,7 +124,7 @@ class Queue:
         return self._commit(keys=self.commit_keys, args=args) != -1
 
     def give_back(self) -> None:
-        """Hands the unsettled rest of a batch back to the head of the input, without counting an attempt."""
+        """Hands the unsettled rest of a batch back as it was taken, without counting an attempt."""
         c = self.config
         self._recover(keys=self.recover_keys, args=[c.consumer, c.max_attempts, 1, now_ms(), 0])
 

@@ -72,6 +72,55 @@ describe('gridcore push', () => {
     expect(await popOrder(key)).toEqual(['{"x": 1}', 'plain', '[1,2]', '42'])
   })
 
+  it('keeps every byte of lines and stdin; text formats refuse bytes that are not UTF-8 instead of replacing them', async () => {
+    const bytes = [
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from([0x80]),
+      Buffer.from([0x61, 0xe2, 0x82]),
+      Buffer.from('ok'),
+    ]
+    const raw = join(dir, 'bytes.txt')
+    writeFileSync(raw, Buffer.concat(bytes.flatMap((b) => [b, Buffer.from('\n')])))
+    const key = q()
+    expect((await push([raw, '--queue', key])).json.pushed).toBe(4)
+    expect((await t.r.lrangeBuffer(key, 0, -1)).reverse()).toEqual(bytes)
+    const jsonl = join(dir, 'bad.jsonl')
+    writeFileSync(
+      jsonl,
+      Buffer.concat([Buffer.from('"a"\n"b'), Buffer.from([0xff]), Buffer.from('"\n"c"\n')]),
+    )
+    const bad = await push([jsonl, '--queue', q(), '--format', 'jsonl'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trim()).toMatch(
+      /^gridcore: \S+bad\.jsonl line 2: is not valid UTF-8, .* --format lines; 1 items were pushed/,
+    )
+    const csv = join(dir, 'bad.csv')
+    writeFileSync(
+      csv,
+      Buffer.concat([Buffer.from('a,b\n1,2\n3,'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]),
+    )
+    const badCsv = await push([csv, '--queue', q(), '--format', 'csv'])
+    expect(badCsv.code).toBe(2)
+    expect(badCsv.stderr).toMatch(/line 3: is not valid UTF-8/)
+  })
+
+  it('turns the \\udcXX escapes of results --format jsonl back into the bytes they stand for', async () => {
+    const key = q()
+    const res = await push([
+      file('esc.jsonl', '"\\udcff\\udcfe"\n"a\\udce2\\udc82"\n"\\ud83d\\udc80"\n'),
+      '--queue',
+      key,
+      '--format',
+      'jsonl',
+    ])
+    expect(res.json.pushed).toBe(3)
+    expect((await t.r.lrangeBuffer(key, 0, -1)).reverse()).toEqual([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from([0x61, 0xe2, 0x82]),
+      Buffer.from('\u{1F480}'),
+    ])
+  })
+
   it('stops at an invalid JSONL line with its number and the count pushed, or skips with --skip-invalid', async () => {
     const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ i }))
     lines.splice(2100, 0, '{"broken": ')

@@ -3,14 +3,8 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ReliableQueue } from '../../src/queue/consumer.js'
 import { queueKeys } from '../../src/queue/keys.js'
-import {
-  finishedCount,
-  isDrained,
-  listRecords,
-  recoverExpired,
-  retry,
-  snapshot,
-} from '../../src/queue/ops.js'
+import { listRecords, type QueueSnapshot, recoverExpired, retry, snapshot } from '../../src/queue/ops.js'
+import { DrainJudge, progressOf } from '../../src/queue/progress.js'
 import { useTestRedis } from '../helpers/redis.js'
 
 const t = useTestRedis()
@@ -26,6 +20,8 @@ const push = async (key: string, items: string[]) => {
   await t.r.hincrby(`${key}:stats`, 'pushed', items.length)
 }
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
+const isDrained = (s: QueueSnapshot) => new DrainJudge(0).drained(s, Date.now(), null)
+const texts = (items: Buffer[]) => items.map(String)
 
 describe('take and commit', () => {
   it('hands out items in push order and commits results with the counters', async () => {
@@ -33,7 +29,7 @@ describe('take and commit', () => {
     await push(n.input, ['1', '2', '3', '4', '5'])
     const q = queue(n, 'c:0', { batchSize: 3 })
     const b = (await q.take())!
-    expect(b.items).toEqual(['1', '2', '3'])
+    expect(texts(b.items)).toEqual(['1', '2', '3'])
     expect(await t.r.llen(q.keys.processing('c:0'))).toBe(3)
     expect(await t.r.pttl(q.keys.lease('c:0'))).toBeGreaterThan(0)
     expect(
@@ -56,7 +52,7 @@ describe('take and commit', () => {
     expect(await q.take()).toBeNull()
     const done = await snapshot(t.r, queueKeys(n.input, n.output))
     expect(isDrained(done)).toBe(true)
-    expect(finishedCount(done)).toBe(5)
+    expect(progressOf(done)).toMatchObject({ done: 5, total: 5 })
   })
 
   it('commits part of a batch, then the rest', async () => {
@@ -65,7 +61,7 @@ describe('take and commit', () => {
     const q = queue(n)
     const b = (await q.take())!
     await q.commit(b, [{ result: 'A' }])
-    expect(b.items).toEqual(['b', 'c'])
+    expect(texts(b.items)).toEqual(['b', 'c'])
     await q.commit(b, [{ result: 'B' }, { error: 'boom on c' }])
     expect(await t.r.lrange(n.output, 0, -1)).toEqual(['B', 'A'])
     const [failed] = await listRecords(t.r, `${n.input}:failed`, 10)
@@ -84,7 +80,7 @@ describe('take and commit', () => {
     expect(rec).toEqual({ recovered: 2, dead: 0, consumers: ['late:0'] })
     const other = queue(n, 'other:0')
     const b2 = (await other.take())!
-    expect(b2.items).toEqual(['x'])
+    expect(texts(b2.items)).toEqual(['x'])
     expect(await late.commit(b, [{ result: 'LATE-x' }, { result: 'LATE-y' }])).toBe('refused')
     await other.commit(b2, [{ result: 'X' }])
     const b3 = (await other.take())!
@@ -115,29 +111,33 @@ describe('recovery and dead letters', () => {
   it('a consumer back under the same id gets its items again, suspects one at a time, and a poison item dies after max attempts', async () => {
     const n = names()
     await push(n.input, ['p', 'q', 'r'])
-    for (let crash = 1; crash <= 3; crash++) {
+    const takes: string[][] = []
+    for (let round = 0; round < 10; round++) {
       const q = queue(n, 'same:0')
-      const b = (await q.take())!
-      expect(b.items[0]).toBe('p')
-      expect(b.items.length).toBe(crash === 1 ? 3 : 1)
-      q.stop() // crash: no commit
+      const b = await q.take()
+      if (!b) break
+      takes.push(texts(b.items))
+      q.stop()
+      if (b.items.some((i) => String(i) === 'p')) continue // crash: no commit
+      await q.commit(
+        b,
+        b.items.map((i) => ({ result: String(i).toUpperCase() })),
+      )
     }
-    const q = queue(n, 'same:0')
-    const b = (await q.take())!
-    expect(b.items).toEqual(['q'])
+    // The first delivery is a batch; every redelivery after the crash is a suspect alone.
+    expect(takes[0]).toEqual(['p', 'q', 'r'])
+    expect(takes.slice(1).every((t) => t.length === 1)).toBe(true)
+    expect(takes.filter((t) => t[0] === 'p')).toHaveLength(3)
     const [dead] = await listRecords(t.r, `${n.input}:dead`, 10)
     expect(dead).toMatchObject({ item: 'p', attempts: 3 })
     expect(dead!.error).toMatch(/died/)
-    await q.commit(b, [{ result: 'Q' }])
-    const rest = (await q.take())!
-    expect(rest.items).toEqual(['r'])
-    await q.commit(rest, [{ result: 'R' }])
+    expect((await t.r.lrange(n.output, 0, -1)).sort()).toEqual(['Q', 'R'])
     const s = await snapshot(t.r, queueKeys(n.input, n.output))
     expect(s.stats).toMatchObject({ pushed: 3, done: 2, dead: 1 })
     expect(isDrained(s)).toBe(true)
   })
 
-  it('recover returns expired items to the head in order, counting attempts up to the dead list', async () => {
+  it('recover gives expired items back as suspects with an attempt each, up to the dead list', async () => {
     const n = names()
     await push(n.input, ['1', '2', '3', '4'])
     const q = queue(n, 'd:0', { leaseMs: 50, batchSize: 2 })
@@ -145,16 +145,25 @@ describe('recovery and dead letters', () => {
     q.stop()
     await sleep(100)
     await recoverExpired(t.r, queueKeys(n.input, n.output), { maxAttempts: 2 })
-    expect(await t.r.lrange(n.input, 0, -1)).toEqual(['4', '3', '2', '1'])
-    expect(await t.r.hget(`${n.input}:attempts`, '1')).toBe('1')
+    expect(await t.r.lrange(n.input, 0, -1)).toEqual(['4', '3'])
+    const suspects = (await t.r.lrange(`${n.input}:suspects`, 0, -1)).map((e) => JSON.parse(e))
+    expect(suspects).toEqual([
+      expect.objectContaining({ item: '2', attempts: 1, error: expect.stringMatching(/lease expired/) }),
+      expect.objectContaining({ item: '1', attempts: 1 }),
+    ])
+    const s = await snapshot(t.r, queueKeys(n.input, n.output))
+    expect(progressOf(s)).toMatchObject({ waiting: 4, processing: 0, done: 0, total: 4 })
+    expect(isDrained(s)).toBe(false)
     const q2 = queue(n, 'd:1', { leaseMs: 50 })
-    expect((await q2.take())!.items).toEqual(['1'])
+    expect(texts((await q2.take())!.items)).toEqual(['1'])
     q2.stop()
     await sleep(100)
     const rec = await recoverExpired(t.r, queueKeys(n.input, n.output), { maxAttempts: 2 })
     expect(rec).toMatchObject({ recovered: 0, dead: 1 })
     expect((await listRecords(t.r, `${n.input}:dead`, 5))[0]).toMatchObject({ item: '1', attempts: 2 })
-    expect(await t.r.lrange(n.input, 0, -1)).toEqual(['4', '3', '2'])
+    const q3 = queue(n, 'd:2')
+    expect(texts((await q3.take())!.items)).toEqual(['2'])
+    q3.stop()
   })
 
   it('force recovery ignores live leases (a node restarting its own instances)', async () => {
@@ -168,7 +177,7 @@ describe('recovery and dead letters', () => {
       only: (c) => c.startsWith('nodeX:'),
     })
     expect(rec.recovered).toBe(2)
-    expect(await t.r.llen(n.input)).toBe(2)
+    expect(await t.r.llen(`${n.input}:suspects`)).toBe(2)
   })
 
   it('retry moves failed and dead items back with attempts reset and counters corrected', async () => {
@@ -211,7 +220,7 @@ describe('upstream consumers', () => {
       await t.r.lpush(n.output, `${got[1]}:done`)
     }
     const s = await snapshot(t.r, queueKeys(n.input, n.output))
-    expect(finishedCount(s)).toBe(3)
+    expect(progressOf(s)).toMatchObject({ done: 3, total: 3 })
     expect(isDrained(s)).toBe(true)
     expect(await t.r.lrange(n.output, -1, -1)).toEqual(['1:done'])
   })

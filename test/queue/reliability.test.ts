@@ -111,6 +111,30 @@ describe('reliable consumers', () => {
   }, 60_000)
 })
 
+describe('identical items', () => {
+  it('1,000 identical lines with one poison behave like 1,000 distinct ones: the poison alone is dead', async () => {
+    const q = names()
+    const items = Array.from({ length: 1000 }, (_, i) => (i === 500 ? 'poison' : 'same'))
+    await t.r.lpush(q.input, ...items)
+    await t.r.hincrby(`${q.input}:stats`, 'pushed', items.length)
+    let deaths = 0
+    for (let run = 0; run < 10; run++) {
+      const c = startConsumer({ url: t.redis.url, ...q, BATCH: 25, POISON: 'poison', IDLE_EXIT_MS: 300 })
+      const { signal } = await c.exited
+      if (signal !== 'SIGKILL') break
+      deaths++
+    }
+    expect(deaths).toBe(3)
+    const dead = await listRecords(t.r, `${q.input}:dead`, 10)
+    expect(dead).toEqual([expect.objectContaining({ item: 'poison', attempts: 3 })])
+    const results = await t.r.lrange(q.output, 0, -1)
+    expect(results).toHaveLength(999)
+    expect(new Set(results)).toEqual(new Set(['same:NaN']))
+    const s = await snapshot(t.r, queueKeys(q.input, q.output))
+    expect(s.stats).toMatchObject({ pushed: 1000, done: 999, dead: 1 })
+  }, 60_000)
+})
+
 describe('redis-server killed and restarted from its AOF', () => {
   it('loses no acknowledged push or commit', async () => {
     const dir = tempDir()
@@ -132,7 +156,13 @@ describe('redis-server killed and restarted from its AOF', () => {
       push.child.stdin!.end()
     })()
     const consumer = startConsumer({ url: aof.url, ...q, BATCH: 50, SLOW_MS: 1, SLOW_EVERY: 50 })
-    await sleep(1_200)
+    // Redis dies once both the push and the consumer are under way (polled: start-ups are slow on a busy machine).
+    const probe = aof.client()
+    const started = Date.now() + 30_000
+    while (Number((await probe.hget(`${q.input}:stats`, 'done')) ?? 0) === 0 && Date.now() < started)
+      await sleep(50)
+    await sleep(300)
+    probe.disconnect()
     aof.proc.kill('SIGKILL')
     const pushed = await push.exited
     await feeder.catch(() => {})

@@ -3,14 +3,8 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import type { PushSink } from '../../src/queue/push.js'
-import {
-  feedRange,
-  feedStream,
-  InvalidRecord,
-  type PushFormat,
-  parseRange,
-  rangeCount,
-} from '../../src/queue/sources.js'
+import { InvalidRecord } from '../../src/queue/records.js'
+import { feedRange, feedStream, type PushFormat, parseRange, rangeCount } from '../../src/queue/sources.js'
 
 /** A sink that keeps the items it is given, in order. */
 function collector(): { sink: PushSink; items: string[] } {

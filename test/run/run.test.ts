@@ -90,7 +90,7 @@ describe('gridcore run', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n').sort()).toEqual(items.map(expected).sort())
   })
 
-  it('a filter that exits on an item fails its batch; the item ends dead, the rest done, exit 10', async () => {
+  it('a filter that exits on an item: that item fails with the filter’s stderr, the rest done, exit 10', async () => {
     writeFileSync(
       join(dir, 'poison.py'),
       'import sys\nfor line in sys.stdin:\n    if line.strip() == "77":\n        sys.exit(1)\n    print(line.strip(), flush=True)\n',
@@ -101,9 +101,15 @@ describe('gridcore run', () => {
       { cwd: dir },
     )
     expect(r.code).toBe(10)
-    expect(r.json).toMatchObject({ items: 300, done: 299, dead: 1 })
-    const dead = await gc(['queue', 'dead', '--queue', r.json.input_queue, '--json'])
-    expect(dead.json.items).toEqual([expect.objectContaining({ item: '77', attempts: 3 })])
+    expect(r.json).toMatchObject({ items: 300, done: 299, failed: 1, dead: 0 })
+    const failed = await gc(['queue', 'dead', '--failed', '--queue', r.json.input_queue, '--json'])
+    expect(failed.json.items).toEqual([
+      expect.objectContaining({
+        item: '77',
+        attempts: 1,
+        error: 'the filter exited with code 1 (and wrote nothing on stderr)',
+      }),
+    ])
   })
 
   it('a filter that stops answering fails its batch after --item-timeout instead of hanging the run', async () => {

@@ -5,15 +5,15 @@ import { type QueueSnapshot, snapshot } from '../../queue/ops.js'
 
 export default class QueueStats extends QueueCommand<typeof QueueStats> {
   static override summary =
-    'Show a queue: waiting, processing, results, failed, dead, counters and consumers.'
+    'Show a queue: waiting, suspects, processing, results, failed, dead, counters and consumers.'
 
   async run(): Promise<QueueSnapshot> {
     const conn = await this.queues()
     const s = await snapshot(conn.redis, conn.keys, conn.output)
     this.say(
       table(
-        ['QUEUE', 'WAITING', 'PROCESSING', 'RESULTS', 'FAILED', 'DEAD'],
-        [[s.input_queue, s.input, s.processing, s.output, s.failed, s.dead]],
+        ['QUEUE', 'WAITING', 'SUSPECTS', 'PROCESSING', 'RESULTS', 'FAILED', 'DEAD'],
+        [[s.input_queue, s.input, s.suspects, s.processing, s.output, s.failed, s.dead]],
       ),
     )
     this.say(

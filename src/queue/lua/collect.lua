@@ -1,12 +1,19 @@
--- collect: remove the N oldest results (the tail of the output list) once the collector has written and
--- flushed them, and count them as collected. Producers keep LPUSHing at the head meanwhile, which does
--- not move the tail, so exactly the written items go.
+-- collect: remove the N oldest results (the tail of the output list) once the drainer holding the drain lock has
+-- written and flushed them. Producers keep LPUSHing at the head meanwhile, which does not move the tail, so
+-- exactly the written items go. Refused when the lock is gone or another drainer's: a drainer that stalled past
+-- its lock must not remove results it did not write. `collected` counts only results of counted items (at most
+-- pushed - failed - dead in all), so results of items pushed without counters never inflate progress.
 --
--- KEYS[1] output list   KEYS[2] stats hash
--- ARGV[1] N (the count just written)
--- returns: the output list's length afterwards
+-- ARGV[1] the drainer's lock token   ARGV[2] N (the count just written)
+-- returns: the output list's length afterwards; -1 when refused (nothing removed)
 
-local n = tonumber(ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, -(n + 1))
-redis.call('HINCRBY', KEYS[2], 'collected', n)
-return redis.call('LLEN', KEYS[1])
+local output, stats, collector = KEYS[1], KEYS[2], KEYS[3]
+
+if redis.call('GET', collector) ~= ARGV[1] then return -1 end
+local n = tonumber(ARGV[2])
+redis.call('LTRIM', output, 0, -(n + 1))
+local c = redis.call('HMGET', stats, 'pushed', 'failed', 'dead', 'collected')
+local room = (tonumber(c[1]) or 0) - (tonumber(c[2]) or 0) - (tonumber(c[3]) or 0) - (tonumber(c[4]) or 0)
+local counted = math.min(n, room)
+if counted > 0 then redis.call('HINCRBY', stats, 'collected', counted) end
+return redis.call('LLEN', output)

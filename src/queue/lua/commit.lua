@@ -4,67 +4,58 @@
 -- is gone or not this take's: the items may already have been handed to another consumer, so a late (paused)
 -- consumer cannot double-commit.
 --
--- KEYS[1] processing list   KEYS[2] lease key   KEYS[3] output list   KEYS[4] stats hash
--- KEYS[5] failed list       KEYS[6] attempts hash
 -- ARGV[1] lease token       ARGV[2] consumer id  ARGV[3] now (ms since epoch)
 -- ARGV[4] push results here (1), or not (0: the consumer already pushed them to another Redis)
 -- ARGV[5] 1-based positions of the failures, comma-separated ("" when every item has a result)
 -- ARGV[6..] one payload per settled item, in processing order: the result, or the error text of a failure
 -- returns: {done, failed} on success; -1 when refused; an error when there are more payloads than items
 
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then
-  redis.call('HINCRBY', KEYS[4], 'refused', 1)
+local processing, lease, output, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local failed, attempts = KEYS[5], KEYS[6]
+
+--- @include "includes/push-batched.lua"
+
+if redis.call('GET', lease) ~= ARGV[1] then
+  redis.call('HINCRBY', stats, 'refused', 1)
   return -1
 end
 local n = #ARGV - 5
 if n <= 0 then return { 0, 0 } end
-local held = redis.call('LLEN', KEYS[1])
+local held = redis.call('LLEN', processing)
 if held < n then
   return redis.error_reply('ERR commit has ' .. n .. ' payloads but the processing list holds ' .. held .. ' items')
 end
-local failed = {}
-for pos in string.gmatch(ARGV[5], '%d+') do failed[tonumber(pos)] = true end
-local suspects = redis.call('HLEN', KEYS[6]) > 0
--- The items themselves are only needed for failure records and attempts (not in the common case).
-local items = (suspects or ARGV[5] ~= '') and redis.call('LRANGE', KEYS[1], 0, n - 1) or nil
-local total = n
-local results, failures = {}, {}
-local pushed = 0
+local push = ARGV[4] == '1'
+local done, failures = n, {}
 if ARGV[5] == '' then
-  -- Every item has a result (the common case): push them straight from ARGV.
-  if ARGV[4] == '1' then
-    for i = 6, #ARGV, 1000 do
-      redis.call('LPUSH', KEYS[3], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+  -- Every item has a result (the common case): push them straight from ARGV, no per-item work.
+  if push then push_batched('LPUSH', output, ARGV, 6, #ARGV) end
+else
+  local failing = {}
+  for pos in string.gmatch(ARGV[5], '%d+') do failing[tonumber(pos)] = true end
+  local items = redis.call('LRANGE', processing, 0, n - 1)
+  -- The one suspect a consumer holds has had attempts before; any other item is on its first.
+  local entry = redis.call('HGET', attempts, ARGV[2])
+  local prior = entry and cjson.decode(entry).attempts or 0
+  local results = {}
+  for i = 1, n do
+    local payload = ARGV[5 + i]
+    if failing[i] then
+      failures[#failures + 1] = cjson.encode({ item = items[i], error = payload, attempts = prior + 1,
+        consumer = ARGV[2], at = tonumber(ARGV[3]) })
+    else
+      results[#results + 1] = payload
     end
   end
-  pushed = n
-  n = 0
+  if push then push_batched('LPUSH', output, results, 1, #results) end
+  push_batched('LPUSH', failed, failures, 1, #failures)
+  done = #results
 end
-for i = 1, n do
-  local payload = ARGV[5 + i]
-  if failed[i] then
-    local attempts = tonumber(redis.call('HGET', KEYS[6], items[i]) or '0') + 1
-    failures[#failures + 1] = cjson.encode({ item = items[i], error = payload, attempts = attempts,
-      consumer = ARGV[2], at = tonumber(ARGV[3]) })
-  else
-    results[#results + 1] = payload
-  end
+redis.call('LTRIM', processing, n, -1)
+if done > 0 then redis.call('HINCRBY', stats, 'done', done) end
+if #failures > 0 then redis.call('HINCRBY', stats, 'failed', #failures) end
+if redis.call('LLEN', processing) == 0 then
+  redis.call('DEL', lease)
+  redis.call('HDEL', attempts, ARGV[2])
 end
--- Settled items forget their attempts (skipped when no item has any: the common, fast case).
-if suspects then
-  for i = 1, total, 1000 do
-    redis.call('HDEL', KEYS[6], unpack(items, i, math.min(i + 999, total)))
-  end
-end
-for i = 1, (ARGV[4] == '1' and #results or 0), 1000 do
-  redis.call('LPUSH', KEYS[3], unpack(results, i, math.min(i + 999, #results)))
-end
-for i = 1, #failures, 1000 do
-  redis.call('LPUSH', KEYS[5], unpack(failures, i, math.min(i + 999, #failures)))
-end
-redis.call('LTRIM', KEYS[1], total, -1)
-local done = pushed + #results
-if done > 0 then redis.call('HINCRBY', KEYS[4], 'done', done) end
-if #failures > 0 then redis.call('HINCRBY', KEYS[4], 'failed', #failures) end
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) end
 return { done, #failures }

@@ -1,11 +1,16 @@
--- renew: keep this consumer's lease alive while it works, only if the lease is still its own.
+-- renew: extend, or release, a lock held under a token — only while the token is still the holder's. Used for
+-- a consumer's lease (a lease another take replaced is not extended: stop working on the batch) and for the
+-- drain lock of `gridcore results` (a drainer that stalled past its lock cannot extend or drop another's).
 --
--- KEYS[1] lease key
--- ARGV[1] lease token from take     ARGV[2] lease ms
--- returns: 1 when renewed, 0 when the lease is gone or belongs to another take (stop working on the batch)
+-- ARGV[1] the holder's token   ARGV[2] ms to live from now; 0 releases the lock
+-- returns: 1 when extended or released, 0 when the lock is gone or held under another token
 
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+local lock = KEYS[1]
+
+if redis.call('GET', lock) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('PEXPIRE', lock, ARGV[2])
+else
+  redis.call('DEL', lock)
 end
-return 0
+return 1

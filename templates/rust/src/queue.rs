@@ -76,9 +76,9 @@ pub struct Queue {
     /// The output Redis when it is not the input one (results are pushed there before the commit).
     output: Option<Client>,
     lease_key: [String; 1],
-    take_keys: [String; 7],
+    take_keys: [String; 8],
     commit_keys: [String; 6],
-    recover_keys: [String; 7],
+    recover_keys: [String; 8],
 }
 
 fn now_ms() -> String {
@@ -94,11 +94,19 @@ impl Queue {
         let (q, me) = (&config.input_queue, &config.consumer);
         let processing = format!("{q}:processing:{me}");
         let lease = format!("{q}:lease:{me}");
-        let [consumers, attempts, dead, failed, stats] =
-            ["consumers", "attempts", "dead", "failed", "stats"].map(|k| format!("{q}:{k}"));
+        let [suspects, consumers, attempts, dead, failed, stats] = [
+            "suspects",
+            "consumers",
+            "attempts",
+            "dead",
+            "failed",
+            "stats",
+        ]
+        .map(|k| format!("{q}:{k}"));
         Ok(Queue {
             take_keys: [
                 q.clone(),
+                suspects.clone(),
                 processing.clone(),
                 lease.clone(),
                 consumers.clone(),
@@ -118,6 +126,7 @@ impl Queue {
                 processing,
                 lease.clone(),
                 q.clone(),
+                suspects,
                 dead,
                 attempts,
                 stats,

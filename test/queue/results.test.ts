@@ -1,0 +1,95 @@
+// gridcore results, the real CLI against redis-server: a fenced drain lock, and results written as bytes.
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { BIN, runCli } from '../helpers/cli.js'
+import { sleep, start } from '../helpers/procs.js'
+import { useTestRedis } from '../helpers/redis.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const t = useTestRedis()
+const dir = tempDir()
+const names = () => {
+  const p = `res${randomBytes(4).toString('hex')}`
+  return { input: `${p}:in`, output: `${p}:out` }
+}
+const qa = (n: { input: string; output: string }) => [
+  '--redis',
+  t.redis.url,
+  '--queue',
+  n.input,
+  '--output-queue',
+  n.output,
+]
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean)
+
+describe('the drain lock is fenced', () => {
+  it('a drainer paused (SIGSTOP) past its lock while a second one drains: no result written twice or lost', async () => {
+    const n = names()
+    const total = 400_000
+    for (let i = 0; i < total; i += 20_000)
+      await t.r.lpush(n.output, ...Array.from({ length: 20_000 }, (_, j) => `r${i + j}`))
+    const fileA = join(dir, `a-${n.input}.txt`)
+    const fileB = join(dir, `b-${n.input}.txt`)
+    const a = start(process.execPath, [BIN, 'results', ...qa(n), '--out', fileA])
+    // Pause A in the middle of its drain (after it wrote and flushed some, most likely in a batch).
+    while ((await t.r.llen(n.output)) > total - 30_000) await sleep(2)
+    a.child.kill('SIGSTOP')
+    await sleep(200)
+    // A stalls past its lock: the lock runs out as if its 60 s had passed, and B takes the drain over.
+    const lock = `${n.output}:collector`
+    expect(await t.r.exists(lock)).toBe(1)
+    await t.r.pexpire(lock, 1)
+    await sleep(20)
+    const b = await runCli(['results', ...qa(n), '--out', fileB, '--json'], { timeoutMs: 60_000 })
+    expect(b.code, b.stderr).toBe(0)
+    a.child.kill('SIGCONT')
+    const endA = await a.exited
+    const all = [...lines(fileA), ...lines(fileB)]
+    expect(new Set(all).size).toBe(total) // none lost
+    expect(all).toHaveLength(total) // none twice
+    expect(await t.r.llen(n.output)).toBe(0)
+    if (endA.code !== 0) {
+      expect(endA.code).toBe(2)
+      expect(a.err()).toMatch(/stalled past its drain lock .* taken back out of the file/)
+    }
+    expect(await t.r.exists(lock)).toBe(0)
+  }, 90_000)
+
+  it('a drainer leaves another drainer’s lock alone when it ends', async () => {
+    const n = names()
+    await t.r.set(`${n.output}:collector`, 'someone-else', 'PX', 60_000)
+    const r = await runCli(['results', ...qa(n), '--json', '--out', join(dir, 'x.txt')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/another gridcore results is draining/)
+    expect(await t.r.get(`${n.output}:collector`)).toBe('someone-else')
+  })
+})
+
+describe('results are bytes', () => {
+  const items = [
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from([0x80]),
+    Buffer.from([0x61, 0xe2, 0x82]),
+    Buffer.from('ok'),
+  ]
+
+  it('raw writes the bytes it read; jsonl escapes non-UTF-8 bytes as \\udcXX; peek too', async () => {
+    const n = names()
+    await t.r.lpush(n.output, ...items)
+    const peek = join(dir, `peek-${n.input}.bin`)
+    expect((await runCli(['results', ...qa(n), '--peek', '4', '--out', peek])).code).toBe(0)
+    const expected = Buffer.concat(items.flatMap((i) => [i, Buffer.from('\n')]))
+    expect(readFileSync(peek)).toEqual(expected)
+    const jsonl = join(dir, `j-${n.input}.jsonl`)
+    expect(
+      (await runCli(['results', ...qa(n), '--peek', '4', '--format', 'jsonl', '--out', jsonl])).code,
+    ).toBe(0)
+    expect(readFileSync(jsonl, 'utf8')).toBe('"\\udcff\\udcfe"\n"\\udc80"\n"a\\udce2\\udc82"\n"ok"\n')
+    const raw = join(dir, `raw-${n.input}.bin`)
+    const r = await runCli(['results', ...qa(n), '--out', raw, '--json'])
+    expect(r.json).toMatchObject({ written: 4, drained: true })
+    expect(readFileSync(raw)).toEqual(expected)
+  })
+})
