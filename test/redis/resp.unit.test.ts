@@ -22,23 +22,26 @@ function parseAll(chunks: Buffer[]): Reply[] {
   return out
 }
 
-const wire = Buffer.from(
-  '+OK\r\n-WRONGPASS invalid password\r\n:42\r\n$4\r\nhé!\r\n$-1\r\n*-1\r\n*3\r\n:1\r\n*2\r\n+a\r\n$0\r\n\r\n$-1\r\n*0\r\n',
-)
+const wire = Buffer.concat([
+  Buffer.from('+OK\r\n-WRONGPASS invalid password\r\n:42\r\n$4\r\nhé!\r\n$3\r\n'),
+  Buffer.from([0xff, 0x80, 0x0a]),
+  Buffer.from('\r\n$-1\r\n*-1\r\n*3\r\n:1\r\n*2\r\n+a\r\n$0\r\n\r\n$-1\r\n*0\r\n'),
+])
 
 describe('ReplyParser', () => {
   const expected = (): Reply[] => [
     'OK',
     new Error('WRONGPASS invalid password'),
     42,
-    'hé!',
+    Buffer.from('hé!'),
+    Buffer.from([0xff, 0x80, 0x0a]),
     null,
     null,
-    [1, ['a', ''], null],
+    [1, ['a', Buffer.alloc(0)], null],
     [],
   ]
 
-  it('parses simple strings, errors, integers, bulk strings (UTF-8), nulls and nested arrays', () => {
+  it('parses simple strings, errors, integers, bulk strings (as the bytes they are), nulls and nested arrays', () => {
     expect(parseAll([wire])).toEqual(expected())
   })
 
@@ -53,7 +56,7 @@ describe('ReplyParser', () => {
     p.push(Buffer.from('$5\r\nab'))
     expect(p.next()).toBeUndefined()
     p.push(Buffer.from('cde\r\n'))
-    expect(p.next()).toBe('abcde')
+    expect(p.next()).toEqual(Buffer.from('abcde'))
     expect(p.next()).toBeUndefined()
   })
 
