@@ -106,13 +106,8 @@ describe('gridcore push', () => {
 
   it('turns the \\udcXX escapes of results --format jsonl back into the bytes they stand for', async () => {
     const key = q()
-    const res = await push([
-      file('esc.jsonl', '"\\udcff\\udcfe"\n"a\\udce2\\udc82"\n"\\ud83d\\udc80"\n'),
-      '--queue',
-      key,
-      '--format',
-      'jsonl',
-    ])
+    const escaped = file('esc.jsonl', '"\\udcff\\udcfe"\n"a\\udce2\\udc82"\n"\\ud83d\\udc80"\n')
+    const res = await push([escaped, '--format', 'jsonl', '--queue', key])
     expect(res.json.pushed).toBe(3)
     expect((await t.r.lrangeBuffer(key, 0, -1)).reverse()).toEqual([
       Buffer.from([0xff, 0xfe]),

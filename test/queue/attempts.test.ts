@@ -1,16 +1,13 @@
 // Attempts belong to deliveries, not to an item's text; items are bytes through every script (real redis-server).
-import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ReliableQueue } from '../../src/queue/consumer.js'
 import { queueKeys } from '../../src/queue/keys.js'
 import { listRecords, recoverExpired, retry, snapshot } from '../../src/queue/ops.js'
+import { NOT_UTF8, queueNames } from '../helpers/queues.js'
 import { useTestRedis } from '../helpers/redis.js'
 
 const t = useTestRedis()
-const names = () => {
-  const p = `a${randomBytes(4).toString('hex')}`
-  return { input: `${p}:in`, output: `${p}:out` }
-}
+const names = () => queueNames('a')
 const queue = (n: { input: string; output: string }, consumer: string, extra = {}) =>
   new ReliableQueue({ input: t.r, inputQueue: n.input, outputQueue: n.output, consumer, ...extra })
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
@@ -84,12 +81,7 @@ describe('attempts per delivery', () => {
 })
 
 describe('items are bytes', () => {
-  const items = [
-    Buffer.from([0xff, 0xfe]),
-    Buffer.from([0x80]),
-    Buffer.from([0x61, 0xe2, 0x82]),
-    Buffer.from('ok ✓'),
-  ]
+  const items = NOT_UTF8
 
   it('take, commit, fail, recover and retry keep every byte', async () => {
     const n = names()

@@ -33,6 +33,18 @@ function expectExactlyOnce(n: number, results: string[], dead: string[]) {
   expect(new Set(all)).toEqual(new Set(Array.from({ length: n }, (_, i) => String(i + 1))))
 }
 
+/** Runs consumers (batches of 25) one after another until one drains the queue; how many the poison killed. */
+async function deathsUntilDrained(q: { input: string; output: string }, poison: string): Promise<number> {
+  let deaths = 0
+  for (let run = 0; run < 10; run++) {
+    const c = startConsumer({ url: t.redis.url, ...q, BATCH: 25, POISON: poison, IDLE_EXIT_MS: 300 })
+    const { signal } = await c.exited
+    if (signal !== 'SIGKILL') break
+    deaths++
+  }
+  return deaths
+}
+
 describe('reliable consumers', () => {
   it('10,000 items, the consumer SIGKILLed 20 times mid-batch and restarted: each item one result or dead', async () => {
     const q = names()
@@ -96,14 +108,7 @@ describe('reliable consumers', () => {
   it('a poison item that kills its consumer every time reaches the dead list after max attempts, alone', async () => {
     const q = names()
     await pushRange(q.input, 300)
-    let deaths = 0
-    for (let run = 0; run < 10; run++) {
-      const c = startConsumer({ url: t.redis.url, ...q, BATCH: 25, POISON: '137', IDLE_EXIT_MS: 300 })
-      const { signal } = await c.exited
-      if (signal !== 'SIGKILL') break
-      deaths++
-    }
-    expect(deaths).toBe(3)
+    expect(await deathsUntilDrained(q, '137')).toBe(3)
     const dead = await listRecords(t.r, `${q.input}:dead`, 10)
     expect(dead).toHaveLength(1)
     expect(dead[0]).toMatchObject({ item: '137', attempts: 3 })
@@ -117,14 +122,7 @@ describe('identical items', () => {
     const items = Array.from({ length: 1000 }, (_, i) => (i === 500 ? 'poison' : 'same'))
     await t.r.lpush(q.input, ...items)
     await t.r.hincrby(`${q.input}:stats`, 'pushed', items.length)
-    let deaths = 0
-    for (let run = 0; run < 10; run++) {
-      const c = startConsumer({ url: t.redis.url, ...q, BATCH: 25, POISON: 'poison', IDLE_EXIT_MS: 300 })
-      const { signal } = await c.exited
-      if (signal !== 'SIGKILL') break
-      deaths++
-    }
-    expect(deaths).toBe(3)
+    expect(await deathsUntilDrained(q, 'poison')).toBe(3)
     const dead = await listRecords(t.r, `${q.input}:dead`, 10)
     expect(dead).toEqual([expect.objectContaining({ item: 'poison', attempts: 3 })])
     const results = await t.r.lrange(q.output, 0, -1)

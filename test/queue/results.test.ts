@@ -1,27 +1,17 @@
 // gridcore results, the real CLI against redis-server: a fenced drain lock, and results written as bytes.
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BIN, runCli } from '../helpers/cli.js'
 import { sleep, start } from '../helpers/procs.js'
+import { NOT_UTF8, queueFlags, queueNames } from '../helpers/queues.js'
 import { useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const t = useTestRedis()
 const dir = tempDir()
-const names = () => {
-  const p = `res${randomBytes(4).toString('hex')}`
-  return { input: `${p}:in`, output: `${p}:out` }
-}
-const qa = (n: { input: string; output: string }) => [
-  '--redis',
-  t.redis.url,
-  '--queue',
-  n.input,
-  '--output-queue',
-  n.output,
-]
+const names = () => queueNames('res')
+const qa = (n: { input: string; output: string }) => queueFlags(t.redis.url, n)
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean)
 
 describe('the drain lock is fenced', () => {
@@ -68,12 +58,7 @@ describe('the drain lock is fenced', () => {
 })
 
 describe('results are bytes', () => {
-  const items = [
-    Buffer.from([0xff, 0xfe]),
-    Buffer.from([0x80]),
-    Buffer.from([0x61, 0xe2, 0x82]),
-    Buffer.from('ok'),
-  ]
+  const items = NOT_UTF8
 
   it('raw writes the bytes it read; jsonl escapes non-UTF-8 bytes as \\udcXX; peek too', async () => {
     const n = names()

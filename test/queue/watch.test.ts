@@ -1,6 +1,5 @@
 // gridcore watch, the real CLI: progress after mixing tools, the rate of a watch, and --finish with upstream
 // BRPOP consumers run by a real node (they hold an item each where no list shows it).
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +7,7 @@ import { runCli } from '../helpers/cli.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
 import { startNodeProc } from '../helpers/node.js'
 import { startConsumer } from '../helpers/procs.js'
+import { queueFlags, queueNames } from '../helpers/queues.js'
 import { useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -34,18 +34,8 @@ beforeAll(async () => {
 afterAll(() => hub?.stop())
 
 const gc = (args: string[], timeoutMs = 60_000) => runCli(args, { env: { GRIDCORE_HOME: home }, timeoutMs })
-const names = () => {
-  const p = `w${randomBytes(4).toString('hex')}`
-  return { input: `${p}:in`, output: `${p}:out` }
-}
-const qa = (n: { input: string; output: string }) => [
-  '--redis',
-  t.redis.url,
-  '--queue',
-  n.input,
-  '--output-queue',
-  n.output,
-]
+const names = () => queueNames('w')
+const qa = (n: { input: string; output: string }) => queueFlags(t.redis.url, n)
 const events = (text: string) =>
   text
     .split('\n')

@@ -1,6 +1,5 @@
 // The line-filter worker (`gridcore worker`, the real CLI) against redis-server: filters that raise, write too
 // many lines or cannot start, and items that are not UTF-8, pushed and collected by the real CLI.
-import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -8,15 +7,13 @@ import { queueKeys } from '../../src/queue/keys.js'
 import { listRecords, snapshot } from '../../src/queue/ops.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { type Proc, sleep, start } from '../helpers/procs.js'
+import { queueNames } from '../helpers/queues.js'
 import { useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const t = useTestRedis()
 const dir = tempDir()
-const names = () => {
-  const p = `fw${randomBytes(4).toString('hex')}`
-  return { input: `${p}:in`, output: `${p}:out` }
-}
+const names = () => queueNames('fw')
 type Q = { input: string; output: string }
 
 const worker = (q: Q, filter: string, args: string[] = []): Proc =>
