@@ -8,6 +8,7 @@ import type {
   NodeInfo,
   RegisterRequest,
   RegisterResponse,
+  RegisterTaskRequest,
   TaskConfig,
   TaskList,
   TaskSpec,
@@ -44,6 +45,24 @@ export function normalizeHubUrl(raw: string): string {
   return u.toString().replace(/\/+$/, '')
 }
 
+/** The TaskConfig a node of `platform` able to run anything would get for `spec`. */
+function configOf(spec: TaskSpec, platform: string): TaskConfig {
+  const images = spec.images
+  const config: TaskConfig = {
+    task_name: spec.name,
+    image: (images && Object.hasOwn(images, platform) ? images[platform] : undefined) ?? spec.image ?? '',
+    redis_url: null,
+    input_redis: spec.input_redis ?? null,
+    output_redis: spec.output_redis ?? null,
+    input_queue: spec.input_queue ?? null,
+    output_queue: spec.output_queue ?? null,
+  }
+  if (spec.command != null) config.command = spec.command
+  if (spec.shell != null) config.shell = spec.shell
+  if (spec.cwd != null) config.cwd = spec.cwd
+  return config
+}
+
 export class HubClient {
   readonly url: string
   private readonly token: string
@@ -68,8 +87,38 @@ export class HubClient {
   }
 
   listTasks = () => this.json<TaskList>('GET', '/api/tasks')
-  registerTask = async (spec: TaskSpec): Promise<void> => {
-    await this.call('POST', '/api/tasks', spec)
+  /**
+   * POST /api/tasks. With `unique: true` the hub refuses a name that is already pending or running: that 409 is a
+   * HUB_REJECTED error naming the task that holds the name (details.conflict = the name).
+   */
+  registerTask = async (req: RegisterTaskRequest): Promise<void> => {
+    try {
+      await this.call('POST', '/api/tasks', req)
+    } catch (err) {
+      if (err instanceof GridcoreError && err.details?.status === 409) {
+        throw new GridcoreError(
+          'HUB_REJECTED',
+          `task '${req.name}' is already pending or running on the hub at ${this.url}: ` +
+            `wait for it (gridcore watch), finish it (gridcore task finish), or pick another name`,
+          { status: 409, conflict: req.name },
+        )
+      }
+      throw err
+    }
+  }
+  /**
+   * The running task's config for tools (status, data-plane commands), whatever kind of node could run it:
+   * gridcore's GET /api/tasks/current, or on an upstream hub (404 there) GET /gridnode/task?platform=.
+   */
+  runningTask = async (platform: string): Promise<TaskConfig | null> => {
+    let spec: TaskSpec | null
+    try {
+      spec = await this.json<TaskSpec | null>('GET', '/api/tasks/current')
+    } catch (err) {
+      if (err instanceof GridcoreError && err.details?.status === 404) return this.currentTask(platform)
+      throw err
+    }
+    return spec && configOf(spec, platform)
   }
   finishTask = () => this.json<FinishResponse>('POST', '/api/tasks/finish')
   nextTask = () => this.json<NextResponse>('POST', '/api/tasks/next')
@@ -79,8 +128,17 @@ export class HubClient {
   }
   register = (req: RegisterRequest) => this.json<RegisterResponse>('POST', '/gridnode/register', req)
   heartbeat = (req: HeartbeatRequest) => this.json<HeartbeatResponse>('POST', '/gridnode/heartbeat', req)
-  currentTask = (platform: string) =>
-    this.json<TaskConfig | null>('GET', `/gridnode/task?platform=${encodeURIComponent(platform)}`)
+  /**
+   * GET /gridnode/task: the TaskConfig this node may run. With `nodeId` the hub serves it by the capabilities the
+   * node registered; without, it answers as to an upstream node (image tasks only).
+   */
+  currentTask = (platform: string, nodeId?: string) =>
+    this.json<TaskConfig | null>(
+      'GET',
+      `/gridnode/task?platform=${encodeURIComponent(platform)}${
+        nodeId === undefined ? '' : `&node_id=${encodeURIComponent(nodeId)}`
+      }`,
+    )
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const { body: text } = await this.call(method, path, body)

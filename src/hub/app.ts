@@ -1,24 +1,40 @@
-// The ComputeHub as a function from request to response: routes, auth, upstream codes and bodies.
+// The ComputeHub as a function from request to response, in axum's order: target, route, method, token, body.
+// `decide` answers from the request line and headers alone when it can, so no body is read before the token.
 import type { Logger } from '../lib/logger.js'
 import { tokenChecker } from './auth.js'
-import { BodyRejection, parseJsonBody, readHeartbeat, readRegister, readTaskSpec } from './body.js'
-import { platformForArch } from './protocol.js'
+import { BodyRejection, contentTypeRejection, MAX_BODY_BYTES, parseJsonBody, tooLarge } from './body.js'
+import { empty, type HubResponse, text } from './response.js'
+import { type Endpoint, hubRoutes, type RouteContext } from './routes.js'
 import type { HubState } from './state.js'
 import type { TaskStore } from './store.js'
+import { decodeSegment, parseTarget } from './target.js'
 
-export interface HubRequest {
+export type { HubResponse } from './response.js'
+
+export interface RequestHead {
   method: string
-  /** Path without the query string, e.g. /api/tasks. */
-  path: string
-  query: URLSearchParams
-  headers: Record<string, string | undefined>
-  body: string
+  /** The request target as sent: /path?query, an absolute URL, or anything else a client wrote. */
+  target: string
+  /** A header's value by lower-case name; the first one when it was repeated (as axum's HeaderMap::get). */
+  header(name: string): string | undefined
 }
 
-export interface HubResponse {
-  status: number
-  headers: Record<string, string>
-  body: string
+export type Decision =
+  /** The answer is known from the head. `authorized`: the request carried the right token. */
+  | { kind: 'respond'; response: HubResponse; authorized: boolean }
+  /** An authorized request whose body is needed: read at most `limit` bytes, then call `handle`. */
+  | { kind: 'read-body'; limit: number; handle(body: Uint8Array): HubResponse }
+
+export interface HubRequestInit {
+  method?: string
+  headers?: Record<string, string>
+  body?: string | Uint8Array
+}
+
+export interface HubApp {
+  decide(head: RequestHead): Decision
+  /** The whole exchange in-process, without a socket (tests, tools): like Hono's app.request. */
+  request(target: string, init?: HubRequestInit): HubResponse
 }
 
 export interface HubAppOptions {
@@ -28,121 +44,108 @@ export interface HubAppOptions {
   logger: Logger
 }
 
-const json = (value: unknown, status = 200): HubResponse => ({
-  status,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(value),
-})
-const text = (status: number, body: string): HubResponse => ({
-  status,
-  headers: { 'content-type': 'text/plain; charset=utf-8' },
-  body,
-})
-const empty = (status: number): HubResponse => ({ status, headers: {}, body: '' })
+interface CompiledRoute {
+  pattern: RegExp
+  keys: string[]
+  methods: Map<string, Endpoint>
+  allow: string
+  public: boolean
+}
 
-type Handler = (req: HubRequest, params: Record<string, string>) => HubResponse
-
-export function createHubApp(opts: HubAppOptions): (req: HubRequest) => HubResponse {
-  const { state, store, logger } = opts
+export function createHubApp(opts: HubAppOptions): HubApp {
+  const { logger } = opts
   const authorized = tokenChecker(opts.token)
-  const persist = () => store.save(state.snapshot())
-
-  const routes: { pattern: RegExp; keys: string[]; methods: Record<string, Handler> }[] = []
-  const route = (path: string, methods: Record<string, Handler>) => {
-    const keys: string[] = []
-    const pattern = new RegExp(
-      `^${path.replace(/\{(\w+)\}/g, (_m, k: string) => {
+  const health: Endpoint = { body: false, run: () => text(200, 'OK') }
+  const routes = [{ path: '/health', methods: new Map([['GET', health]]) }, ...hubRoutes(opts)].map(
+    (r): CompiledRoute => {
+      const keys: string[] = []
+      const source = r.path.replace(/\{(\w+)\}/g, (_m, k: string) => {
         keys.push(k)
         return '([^/]+)'
-      })}$`,
-    )
-    routes.push({ pattern, keys, methods })
-  }
-
-  route('/api/tasks', {
-    POST: (req) => {
-      const spec = readTaskSpec(parseJsonBody(req.headers['content-type'], req.body))
-      const { started } = state.addTask(spec)
-      persist()
-      logger.info(`task '${spec.name}' registered${started ? ' and started' : ''}`, { task: spec.name })
-      return empty(201)
-    },
-    GET: () => json(state.listTasks()),
-  })
-  route('/api/tasks/next', {
-    POST: () => {
-      const r = state.next()
-      persist()
-      if (!r) return text(400, 'No more tasks available')
-      logger.info(`switched from '${r.previous}' to '${r.current}'`, {
-        previous: r.previous,
-        current: r.current,
       })
-      return json(r)
+      const allow = [...r.methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(',')
+      return {
+        pattern: new RegExp(`^${source}$`),
+        keys,
+        methods: r.methods,
+        allow,
+        public: r.path === '/health',
+      }
     },
-  })
-  route('/api/tasks/finish', {
-    POST: () => {
-      const r = state.finish()
-      if (!r) return text(400, 'No current task running')
-      persist()
-      logger.info(`finished '${r.completed}'${r.started ? `, started '${r.started}'` : ', no more tasks'}`, r)
-      const message = r.started
-        ? `Task '${r.completed}' completed, '${r.started}' started`
-        : `Task '${r.completed}' completed, no more tasks`
-      return json({ completed: r.completed, started: r.started, message })
-    },
-  })
-  route('/api/nodes', { GET: () => json(state.listNodes()) })
-  route('/api/nodes/{id}/stop', {
-    POST: (_req, p) => {
-      const id = p.id!
-      if (!state.requestStop(id)) return text(404, `Node ${id} not found`)
-      logger.info(`stop requested for node ${id}`, { node: id })
-      return empty(200)
-    },
-  })
-  route('/gridnode/register', {
-    POST: (req) => {
-      const r = readRegister(parseJsonBody(req.headers['content-type'], req.body))
-      const nodeId = state.registerNode(r)
-      logger.info(`node ${nodeId} registered`, { node: nodeId, hostname: r.hostname, cpus: r.cpu_count })
-      return json({ node_id: nodeId, current_task: state.taskConfigFor(platformForArch(r.architecture)) })
-    },
-  })
-  route('/gridnode/heartbeat', {
-    POST: (req) => {
-      const hb = readHeartbeat(parseJsonBody(req.headers['content-type'], req.body))
-      const r = state.heartbeat(hb)
-      if (!r.known) return json({ stop_requested: false, reregister: true })
-      if (r.becameError) logger.warn(`node ${hb.node_id} reports Error`, { node: hb.node_id })
-      return json({ stop_requested: r.stopRequested })
-    },
-  })
-  route('/gridnode/task', {
-    GET: (req) => json(state.taskConfigFor(req.query.get('platform') ?? 'linux/amd64')),
-  })
+  )
 
-  return (req) => {
-    if (req.path === '/health')
-      return req.method === 'GET' || req.method === 'HEAD' ? text(200, 'OK') : empty(405)
-    for (const r of routes) {
-      const m = r.pattern.exec(req.path)
-      if (!m) continue
-      if (!authorized(req.headers.authorization)) return empty(401)
-      const handler = r.methods[req.method]
-      if (!handler) return { status: 405, headers: { allow: Object.keys(r.methods).join(',') }, body: '' }
-      const params: Record<string, string> = {}
-      r.keys.forEach((k, i) => {
-        params[k] = decodeURIComponent(m[i + 1]!)
-      })
-      try {
-        return handler(req, params)
-      } catch (err) {
-        if (err instanceof BodyRejection) return text(err.status, err.message)
-        throw err
+  /** Runs a handler: body rejections become their status, anything else a logged 500. */
+  const run = (method: string, target: string, fn: () => HubResponse): HubResponse => {
+    let res: HubResponse
+    try {
+      res = fn()
+    } catch (err) {
+      if (err instanceof BodyRejection) res = text(err.status, err.message)
+      else {
+        logger.error(`request failed: ${(err as Error).message}`, { method, path: target.split('?')[0] })
+        res = text(500, 'Internal Server Error')
       }
     }
-    return empty(404)
+    if (method !== 'HEAD') return res
+    // HEAD: GET's status and headers, its length included, and no body.
+    return {
+      ...res,
+      headers: { ...res.headers, 'content-length': String(Buffer.byteLength(res.body)) },
+      body: '',
+    }
+  }
+  const respond = (response: HubResponse, ok = false): Decision => ({
+    kind: 'respond',
+    response,
+    authorized: ok,
+  })
+
+  const decide = (head: RequestHead): Decision => {
+    const target = parseTarget(head.target)
+    if (!target) return respond(empty(400))
+    let route: CompiledRoute | undefined
+    let match: RegExpExecArray | null = null
+    for (const r of routes) {
+      match = r.pattern.exec(target.path)
+      if (match) {
+        route = r
+        break
+      }
+    }
+    if (!route || !match) return respond(empty(404))
+    const endpoint = route.methods.get(head.method === 'HEAD' ? 'GET' : head.method)
+    if (!endpoint) return respond(empty(405, { allow: route.allow }))
+    const ok = authorized(head.header('authorization'))
+    if (!route.public && !ok) return respond(empty(401))
+    const ctx: RouteContext = { params: new Map(), query: target.query }
+    for (const [i, key] of route.keys.entries()) {
+      const value = decodeSegment(match[i + 1]!)
+      if (value === null) return respond(text(400, `Invalid URL: Invalid UTF-8 in \`${key}\``), ok)
+      ctx.params.set(key, value)
+    }
+    if (!endpoint.body)
+      return respond(
+        run(head.method, head.target, () => endpoint.run(ctx)),
+        ok,
+      )
+    const badType = contentTypeRejection(head.header('content-type'))
+    if (badType) return respond(text(badType.status, badType.message), ok)
+    return {
+      kind: 'read-body',
+      limit: MAX_BODY_BYTES,
+      handle: (body) => run(head.method, head.target, () => endpoint.run(ctx, parseJsonBody(body))),
+    }
+  }
+
+  return {
+    decide,
+    request(target, init = {}) {
+      const headers = new Map(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+      const decision = decide({ method: init.method ?? 'GET', target, header: (n) => headers.get(n) })
+      if (decision.kind === 'respond') return decision.response
+      const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? new Uint8Array())
+      if (body.length > decision.limit) return text(413, tooLarge().message)
+      return decision.handle(body)
+    },
   }
 }

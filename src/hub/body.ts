@@ -1,117 +1,203 @@
 // Reads JSON request bodies the way upstream (axum + serde) does: 415, 400 or 422 with its text.
-import type { HeartbeatRequest, RegisterRequest, RuntimeStatus, TaskSpec } from './protocol.js'
+import { JsonNumber, type JsonObject, JsonSyntaxError, type JsonValue, parseJson } from './json.js'
+import type {
+  HeartbeatRequest,
+  RegisterRequest,
+  RegisterTaskRequest,
+  RuntimeErrorReport,
+  RuntimeStatus,
+} from './protocol.js'
 
 export class BodyRejection extends Error {
   constructor(
-    readonly status: 400 | 415 | 422,
+    readonly status: 400 | 413 | 415 | 422,
     message: string,
   ) {
     super(message)
   }
 }
 
-type Obj = Record<string, unknown>
+/** axum's default body limit (2 MB), the size over which a body is refused with 413. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024
+export const tooLarge = () =>
+  new BodyRejection(413, 'Failed to buffer the request body: length limit exceeded')
 
-/** Parses a JSON body; the content type must be application/json (or +json), as axum's Json requires. */
-export function parseJsonBody(contentType: string | undefined, body: string): Obj {
+/** axum's Json checks the content type before it reads a byte of the body: application/json or +json. */
+export function contentTypeRejection(contentType: string | undefined): BodyRejection | null {
   const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
-  if (!(mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json')))) {
-    throw new BodyRejection(415, 'Expected request with `Content-Type: application/json`')
-  }
-  let value: unknown
+  if (mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'))) return null
+  return new BodyRejection(415, 'Expected request with `Content-Type: application/json`')
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const syntax = (why: string) => new BodyRejection(400, `Failed to parse the request body as JSON: ${why}`)
+
+/** Parses a body that must be one JSON object (numbers keep their literal form; objects are Maps). */
+export function parseJsonBody(body: Uint8Array | string): JsonObject {
+  let text: string
   try {
-    value = JSON.parse(body)
+    text = typeof body === 'string' ? body : utf8.decode(body)
+  } catch {
+    throw syntax('invalid UTF-8')
+  }
+  let value: JsonValue
+  try {
+    value = parseJson(text)
   } catch (err) {
-    throw new BodyRejection(400, `Failed to parse the request body as JSON: ${(err as Error).message}`)
+    if (err instanceof JsonSyntaxError) throw syntax(err.message)
+    throw err
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw dataError('invalid type: expected a JSON object')
-  }
-  return value as Obj
+  if (!(value instanceof Map)) throw dataError(`invalid type: ${typeName(value)}, expected a JSON object`)
+  return value
 }
 
 const dataError = (msg: string) =>
   new BodyRejection(422, `Failed to deserialize the JSON body into the target type: ${msg}`)
 
-function str(o: Obj, key: string, required: true): string
-function str(o: Obj, key: string, required: false): string | null | undefined
-function str(o: Obj, key: string, required: boolean): string | null | undefined {
-  const v = o[key]
-  if (v === undefined || v === null) {
-    if (required) throw dataError(`missing field \`${key}\``)
-    return v as null | undefined
-  }
-  if (typeof v !== 'string') throw dataError(`${key}: invalid type: ${typeName(v)}, expected a string`)
-  return v
-}
-
-function u32(o: Obj, key: string): number {
-  const v = o[key]
-  if (v === undefined || v === null) throw dataError(`missing field \`${key}\``)
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    throw dataError(`${key}: invalid value: ${typeName(v)}, expected u32`)
-  }
-  return v
-}
-
-function typeName(v: unknown): string {
+function typeName(v: JsonValue | undefined): string {
+  if (v === null || v === undefined) return 'null'
   if (Array.isArray(v)) return 'sequence'
-  if (typeof v === 'number') return Number.isInteger(v) ? `integer \`${v}\`` : `floating point \`${v}\``
+  if (v instanceof Map) return 'map'
+  if (v instanceof JsonNumber) return `${v.isIntegerLiteral ? 'integer' : 'floating point'} \`${v.literal}\``
   if (typeof v === 'string') return `string ${JSON.stringify(v)}`
-  if (typeof v === 'boolean') return `boolean \`${v}\``
-  return 'map'
+  return `boolean \`${v}\``
 }
 
-export function readTaskSpec(o: Obj): TaskSpec {
-  const spec: TaskSpec = { name: str(o, 'name', true) }
+/** A required string field (`null` is a wrong type, as serde says). */
+function str(o: JsonObject, key: string, path = key): string {
+  const v = o.get(key)
+  if (v === undefined) throw dataError(`missing field \`${key}\``)
+  if (typeof v !== 'string') throw dataError(`${path}: invalid type: ${typeName(v)}, expected a string`)
+  return v
+}
+
+/** An Option<String> field: absent or null is undefined. */
+function optStr(o: JsonObject, key: string, path = key): string | undefined {
+  const v = o.get(key)
+  return v === undefined || v === null ? undefined : str(o, key, path)
+}
+
+function optBool(o: JsonObject, key: string): boolean | undefined {
+  const v = o.get(key)
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'boolean') throw dataError(`${key}: invalid type: ${typeName(v)}, expected a boolean`)
+  return v
+}
+
+/** An integer field the way serde reads u32/i32: an integer literal in range; `2.0` and `2e0` are refused. */
+function int(o: JsonObject, key: string, kind: 'u32' | 'i32', path = key): number {
+  const v = o.get(key)
+  if (v === undefined) throw dataError(`missing field \`${key}\``)
+  if (!(v instanceof JsonNumber) || !v.isIntegerLiteral) {
+    throw dataError(`${path}: invalid type: ${typeName(v)}, expected ${kind}`)
+  }
+  const n = v.value
+  const [min, max] = kind === 'u32' ? [0, 0xffffffff] : [-0x80000000, 0x7fffffff]
+  if (!(n >= min && n <= max))
+    throw dataError(`${path}: invalid value: integer \`${v.literal}\`, expected ${kind}`)
+  return n === 0 ? 0 : n
+}
+
+/** A string list field (`Vec<String>`); absent or null is undefined. */
+function strList(o: JsonObject, key: string): string[] | undefined {
+  const v = o.get(key)
+  if (v === undefined || v === null) return undefined
+  if (!Array.isArray(v)) throw dataError(`${key}: invalid type: ${typeName(v)}, expected a sequence`)
+  return v.map((x, i) => {
+    if (typeof x !== 'string')
+      throw dataError(`${key}[${i}]: invalid type: ${typeName(x)}, expected a string`)
+    return x
+  })
+}
+
+export function readTaskRequest(o: JsonObject): RegisterTaskRequest {
+  const spec: RegisterTaskRequest = { name: str(o, 'name') }
   for (const key of ['image', 'input_redis', 'output_redis', 'input_queue', 'output_queue', 'cwd'] as const) {
-    const v = str(o, key, false)
-    if (v != null) spec[key] = v
+    const v = optStr(o, key)
+    if (v !== undefined) spec[key] = v
   }
-  const images = o.images
-  if (images != null) {
-    if (typeof images !== 'object' || Array.isArray(images)) {
-      throw dataError(`images: invalid type: ${typeName(images)}, expected a map`)
-    }
-    for (const [k, v] of Object.entries(images)) {
-      if (typeof v !== 'string')
-        throw dataError(`images.${k}: invalid type: ${typeName(v)}, expected a string`)
-    }
-    spec.images = images as Record<string, string>
+  const images = o.get('images')
+  if (images !== undefined && images !== null) {
+    if (!(images instanceof Map)) throw dataError(`images: invalid type: ${typeName(images)}, expected a map`)
+    const entries: [string, string][] = []
+    for (const k of images.keys()) entries.push([k, str(images, k, `images.${k}`)])
+    // fromEntries defines own properties: a key named __proto__ stays data.
+    spec.images = Object.fromEntries(entries)
   }
-  const command = o.command
-  if (command != null) {
+  const command = o.get('command')
+  if (command !== undefined && command !== null) {
     const ok =
       (typeof command === 'string' && command.length > 0) ||
       (Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string'))
     if (!ok) throw dataError('command: expected a non-empty array of strings or a string')
     spec.command = command as string[] | string
   }
-  if (o.shell != null) {
-    if (typeof o.shell !== 'boolean')
-      throw dataError(`shell: invalid type: ${typeName(o.shell)}, expected a boolean`)
-    spec.shell = o.shell
+  const shell = optBool(o, 'shell')
+  if (shell !== undefined) spec.shell = shell
+  const unique = optBool(o, 'unique')
+  if (unique !== undefined) spec.unique = unique
+  if (unique && spec.name.trim() === '') {
+    throw dataError('name: must not be empty when `unique` is true (the name is what is claimed)')
   }
   return spec
 }
 
-export function readRegister(o: Obj): RegisterRequest {
-  return {
-    node_id: str(o, 'node_id', false) ?? null,
-    hostname: str(o, 'hostname', true),
-    architecture: str(o, 'architecture', true),
-    cpu_count: u32(o, 'cpu_count'),
-    group: str(o, 'group', false) ?? null,
+export function readRegister(o: JsonObject): RegisterRequest {
+  const req: RegisterRequest = {
+    node_id: optStr(o, 'node_id') ?? null,
+    hostname: str(o, 'hostname'),
+    architecture: str(o, 'architecture'),
+    cpu_count: int(o, 'cpu_count', 'u32'),
+    group: optStr(o, 'group') ?? null,
   }
+  const capabilities = strList(o, 'capabilities')
+  if (capabilities !== undefined) req.capabilities = capabilities
+  return req
 }
 
 const STATUSES: readonly RuntimeStatus[] = ['Running', 'Idle', 'Error']
+/** The hub keeps at most this much of a report's message (its tail: the last lines matter). */
+export const MAX_REPORT_MESSAGE_BYTES = 4096
 
-export function readHeartbeat(o: Obj): HeartbeatRequest {
-  const node_id = str(o, 'node_id', true)
-  const status = str(o, 'status', true)
+export function readHeartbeat(o: JsonObject): HeartbeatRequest {
+  const node_id = str(o, 'node_id')
+  const status = str(o, 'status')
   if (!STATUSES.includes(status as RuntimeStatus)) {
     throw dataError(`status: unknown variant \`${status}\`, expected one of \`Running\`, \`Idle\`, \`Error\``)
   }
-  return { node_id, status: status as RuntimeStatus, active_containers: u32(o, 'active_containers') }
+  const hb: HeartbeatRequest = {
+    node_id,
+    status: status as RuntimeStatus,
+    active_containers: int(o, 'active_containers', 'u32'),
+  }
+  const report = o.get('runtime_error')
+  if (report !== undefined) hb.runtime_error = report === null ? null : readReport(report)
+  return hb
+}
+
+function readReport(v: JsonValue): RuntimeErrorReport {
+  if (!(v instanceof Map)) throw dataError(`runtime_error: invalid type: ${typeName(v)}, expected a map`)
+  const p = (k: string) => `runtime_error.${k}`
+  const at = str(v, 'at', p('at'))
+  if (Number.isNaN(Date.parse(at)))
+    throw dataError(`runtime_error.at: expected an RFC 3339 time, got "${at}"`)
+  const exit = v.get('exit_code')
+  return {
+    task: str(v, 'task', p('task')),
+    message: tail(str(v, 'message', p('message')), MAX_REPORT_MESSAGE_BYTES),
+    exit_code: exit === undefined || exit === null ? null : int(v, 'exit_code', 'i32', p('exit_code')),
+    signal: optStr(v, 'signal', p('signal')) ?? null,
+    failed_instances: int(v, 'failed_instances', 'u32', p('failed_instances')),
+    log_path: optStr(v, 'log_path', p('log_path')) ?? null,
+    at,
+  }
+}
+
+/** The last `max` UTF-8 bytes of `s`, cut at a character boundary. */
+function tail(s: string, max: number): string {
+  const bytes = Buffer.from(s, 'utf8')
+  if (bytes.length <= max) return s
+  let start = bytes.length - max
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++
+  return bytes.subarray(start).toString('utf8')
 }

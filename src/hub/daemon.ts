@@ -1,7 +1,7 @@
 // Starts the embedded ComputeHub: loads persisted tasks, serves the protocol, sweeps silent nodes.
 import { createLogger, type LogFormat, type Logger } from '../lib/logger.js'
 import { createHubApp } from './app.js'
-import { type Listening, listen } from './listen.js'
+import { type Listening, type ListenLimits, listen } from './listen.js'
 import { HubState } from './state.js'
 import { fileTaskStore } from './store.js'
 
@@ -15,6 +15,8 @@ export interface HubOptions {
   nodeTimeoutMs?: number
   /** How often silent nodes are swept (upstream: 30 s). */
   sweepIntervalMs?: number
+  /** Header/body time, connection caps (defaults: DEFAULT_LIMITS in listen.ts). */
+  limits?: Partial<ListenLimits>
 }
 
 export interface RunningHub extends Listening {
@@ -28,10 +30,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const store = fileTaskStore(opts.stateFile)
   const state = new HubState(store.load())
   const app = createHubApp({ state, store, token: opts.token, logger })
-  const listening = await listen(app, opts.bind, logger)
+  const listening = await listen(app, opts.bind, logger, opts.limits)
   const nodeTimeout = opts.nodeTimeoutMs ?? 60_000
   const sweep = setInterval(() => {
-    const dropped = state.sweep(nodeTimeout)
+    const dropped = state.nodes.sweep(nodeTimeout)
     if (dropped.length) logger.info(`dropped ${dropped.length} silent node(s)`, { nodes: dropped })
   }, opts.sweepIntervalMs ?? 30_000)
   sweep.unref()

@@ -1,17 +1,33 @@
-// The only file that opens a socket for the hub: adapts node:http to the request -> response app.
+// The only file that opens a socket for the hub: a node:http server with bounded header time, body time and
+// unproven connections, serving the hub app.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
-import type { HubRequest, HubResponse } from './app.js'
+import type { HubApp } from './app.js'
+import { ConnectionGuard, DEFAULT_GUARD_LIMITS, type GuardLimits } from './guard.js'
+import { DEFAULT_SERVE_LIMITS, type ServeLimits, serveHub } from './serve.js'
 
-const MAX_BODY = 2 * 1024 * 1024 // axum's default body limit
+export interface ListenLimits extends ServeLimits, GuardLimits {
+  /** Time a client has to send a complete request head (then 408 and close). */
+  headersTimeoutMs: number
+  /** Connections kept open in total (file descriptors); more are closed at once. */
+  maxConnections: number
+}
+
+export const DEFAULT_LIMITS: ListenLimits = {
+  ...DEFAULT_SERVE_LIMITS,
+  ...DEFAULT_GUARD_LIMITS,
+  headersTimeoutMs: 10_000,
+  maxConnections: 4_096,
+}
 
 export interface Listening {
   server: Server
   /** Base URL clients should use, e.g. http://127.0.0.1:8080 */
   url: string
   port: number
+  guard: ConnectionGuard
   close(): Promise<void>
 }
 
@@ -28,50 +44,28 @@ export function parseBind(bind: string): { host: string; port: number } {
 }
 
 export function listen(
-  app: (req: HubRequest) => HubResponse,
+  app: HubApp,
   bind: string,
   logger: Logger,
+  overrides: Partial<ListenLimits> = {},
 ): Promise<Listening> {
+  const limits = { ...DEFAULT_LIMITS, ...overrides }
   const { host, port } = parseBind(bind)
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > MAX_BODY) {
-        res.writeHead(413).end('length limit exceeded')
-        req.destroy()
-        return
-      }
-      chunks.push(c)
-    })
-    req.on('end', () => {
-      if (res.writableEnded) return
-      const url = new URL(req.url ?? '/', 'http://hub')
-      const headers: Record<string, string | undefined> = {}
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v
-      let out: HubResponse
-      try {
-        out = app({
-          method: req.method ?? 'GET',
-          path: url.pathname,
-          query: url.searchParams,
-          headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        })
-      } catch (err) {
-        logger.error(`request failed: ${(err as Error).message}`, { method: req.method, path: url.pathname })
-        out = {
-          status: 500,
-          headers: { 'content-type': 'text/plain; charset=utf-8' },
-          body: 'Internal Server Error',
-        }
-      }
-      res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) })
-      res.end(req.method === 'HEAD' ? undefined : out.body)
-    })
+  const server = createServer({
+    // hyper serves HTTP/1.0 and requests without Host; so does the hub.
+    requireHostHeader: false,
+    headersTimeout: limits.headersTimeoutMs,
+    // A backstop over the app's own body timer.
+    requestTimeout: limits.headersTimeoutMs + limits.bodyTimeoutMs + 5_000,
+    keepAliveTimeout: 65_000,
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
   })
-  server.keepAliveTimeout = 65_000
+  server.maxConnections = limits.maxConnections
+  const guard = new ConnectionGuard({
+    ...limits,
+    maxUnprovenAgeMs: overrides.maxUnprovenAgeMs ?? limits.headersTimeoutMs,
+  })
+  serveHub(server, app, guard, limits, logger)
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
@@ -91,15 +85,19 @@ export function listen(
       } else reject(err)
     })
     server.listen(port, host, () => {
+      // Once listening, a server error (e.g. EMFILE on accept) is logged; it never ends the process.
+      server.on('error', (err) => logger.error(`server error: ${err.message}`))
       const addr = server.address() as AddressInfo
       const shownHost =
         host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
       resolve({
         server,
+        guard,
         port: addr.port,
         url: `http://${shownHost}:${addr.port}`,
         close: () =>
           new Promise<void>((res) => {
+            guard.close()
             server.close(() => res())
             server.closeAllConnections()
           }),

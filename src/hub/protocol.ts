@@ -3,6 +3,9 @@
 export type TaskStatus = 'Pending' | 'Running' | 'Completed'
 export type RuntimeStatus = 'Running' | 'Idle' | 'Error'
 export type NodeStatus = 'Online' | 'Offline'
+/** What a node can run: container images, or process tasks (`command`/`shell`/`cwd`). */
+export type Capability = 'image' | 'command'
+export const CAPABILITIES: readonly Capability[] = ['image', 'command']
 
 /** A task as registered through POST /api/tasks. */
 export interface TaskSpec {
@@ -19,6 +22,12 @@ export interface TaskSpec {
   shell?: boolean | null
   /** gridcore extension: working directory for process-runtime instances (used when it exists on the node). */
   cwd?: string | null
+}
+
+/** The body of POST /api/tasks: a task, plus gridcore's request-only flag. */
+export interface RegisterTaskRequest extends TaskSpec {
+  /** gridcore extension: refuse (409) when a task of this name is already pending or running. */
+  unique?: boolean
 }
 
 /** What a node receives from /gridnode/register and /gridnode/task. */
@@ -63,6 +72,26 @@ export interface NodeInfo {
   active_containers: number
   /** gridcore extension: the node's group, when it reported one. */
   group?: string
+  /** gridcore extension: what the node said it can run when it registered (absent: an upstream node). */
+  capabilities?: string[]
+  /** gridcore extension: the latest instance failure the node reported, for any task. */
+  runtime_error?: RuntimeErrorReport
+}
+
+/** gridcore extension: why a node's instances of a task fail, sent with its heartbeats. */
+export interface RuntimeErrorReport {
+  /** task_name the failure belongs to. */
+  task: string
+  /** Last lines of the failing instance's stderr+stdout (<= 20 lines, <= 4096 bytes), or the start error. */
+  message: string
+  exit_code: number | null
+  signal: string | null
+  /** Instances of this task that exited non-zero or failed to start on this node since it began running it. */
+  failed_instances: number
+  /** The instance log file on the node, when there is one. */
+  log_path: string | null
+  /** RFC 3339 time of the failure. */
+  at: string
 }
 
 export interface RegisterRequest {
@@ -72,6 +101,8 @@ export interface RegisterRequest {
   cpu_count: number
   /** gridcore extension: a label for the kind of node (OS, runtime, capability). */
   group?: string | null
+  /** gridcore extension: what this node can run; absent means an upstream node (["image"]). */
+  capabilities?: string[]
 }
 
 export interface RegisterResponse {
@@ -83,6 +114,8 @@ export interface HeartbeatRequest {
   node_id: string
   status: RuntimeStatus
   active_containers: number
+  /** gridcore extension: the node's latest failure report for its current task (null/absent: none). */
+  runtime_error?: RuntimeErrorReport | null
 }
 
 export interface HeartbeatResponse {

@@ -1,14 +1,6 @@
-// The hub's in-memory model: the ordered task list with one current task, and the live nodes.
-import { randomUUID } from 'node:crypto'
-import type {
-  HeartbeatRequest,
-  NodeInfo,
-  RegisterRequest,
-  TaskConfig,
-  TaskList,
-  TaskSpec,
-  TaskStatus,
-} from './protocol.js'
+// The hub's in-memory model: the ordered task list with one current task, the live nodes, and who gets what.
+import { NodeRegistry, UPSTREAM_CAPABILITIES } from './nodes.js'
+import type { Capability, TaskConfig, TaskList, TaskSpec, TaskStatus } from './protocol.js'
 
 export interface TaskEntry {
   spec: TaskSpec
@@ -21,22 +13,15 @@ export interface PersistedTasks {
   currentIndex: number | null
 }
 
-interface NodeEntry extends NodeInfo {
-  stopRequested: boolean
-  lastSeenMs: number
-}
-
 export class HubState {
   private tasks: TaskEntry[]
   private currentIndex: number | null
-  private readonly nodes = new Map<string, NodeEntry>()
+  readonly nodes: NodeRegistry
 
-  constructor(
-    initial?: PersistedTasks,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(initial?: PersistedTasks, now: () => number = Date.now) {
     this.tasks = initial?.tasks ?? []
     this.currentIndex = initial?.currentIndex ?? null
+    this.nodes = new NodeRegistry(now)
   }
 
   snapshot(): PersistedTasks {
@@ -53,8 +38,14 @@ export class HubState {
     return entry && entry.status === 'Running' ? entry.spec : null
   }
 
-  /** Appends a task; it starts at once when it is the first or nothing is Running (upstream rule). */
-  addTask(spec: TaskSpec): { started: boolean } {
+  /**
+   * Appends a task; it starts at once when it is the first or nothing is Running (upstream rule). With `unique`,
+   * a name already Pending or Running is refused instead (checked and added in one step: nothing runs between).
+   */
+  addTask(spec: TaskSpec, opts: { unique?: boolean } = {}): { started: boolean } | { conflict: true } {
+    if (opts.unique && this.tasks.some((t) => t.status !== 'Completed' && t.spec.name === spec.name)) {
+      return { conflict: true }
+    }
     const isFirst = this.tasks.length === 0
     const hasRunning = this.runningTask() !== null
     this.tasks.push({ spec, status: 'Pending' })
@@ -107,12 +98,23 @@ export class HubState {
     return next.spec.name
   }
 
-  /** The TaskConfig a node of this platform gets, or null (no running task, or no image for it). */
-  taskConfigFor(platform: string): TaskConfig | null {
+  /**
+   * The TaskConfig a node gets, or null: no running task, or one the node cannot run. An "image" node needs an image
+   * for its platform (images[platform] ?? image); a "command" node needs a command; a task with both goes to either.
+   * A node without "command" never sees command, shell or cwd.
+   */
+  taskConfigFor(
+    platform: string,
+    capabilities: ReadonlySet<Capability> = UPSTREAM_CAPABILITIES,
+  ): TaskConfig | null {
     const task = this.runningTask()
     if (!task) return null
-    const image = task.images?.[platform] ?? task.image ?? null
-    if (image === null && task.command == null) return null
+    const images = task.images
+    const image =
+      (images && Object.hasOwn(images, platform) ? images[platform] : undefined) ?? task.image ?? null
+    const byImage = capabilities.has('image') && image !== null
+    const byCommand = capabilities.has('command') && task.command != null
+    if (!byImage && !byCommand) return null
     const config: TaskConfig = {
       task_name: task.name,
       image: image ?? '',
@@ -122,66 +124,11 @@ export class HubState {
       input_queue: task.input_queue ?? null,
       output_queue: task.output_queue ?? null,
     }
-    if (task.command != null) config.command = task.command
-    if (task.shell != null) config.shell = task.shell
-    if (task.cwd != null) config.cwd = task.cwd
-    return config
-  }
-
-  registerNode(req: RegisterRequest): string {
-    const id = req.node_id ?? randomUUID()
-    const now = this.now()
-    this.nodes.set(id, {
-      id,
-      hostname: req.hostname,
-      architecture: req.architecture,
-      cpu_count: req.cpu_count,
-      last_seen: new Date(now).toISOString(),
-      lastSeenMs: now,
-      status: 'Online',
-      runtime_status: null,
-      active_containers: 0,
-      stopRequested: false,
-      ...(req.group ? { group: req.group } : {}),
-    })
-    return id
-  }
-
-  /** Records a heartbeat; `known` is false when the node is not (or no longer) registered. */
-  heartbeat(req: HeartbeatRequest): { known: boolean; stopRequested: boolean; becameError: boolean } {
-    const node = this.nodes.get(req.node_id)
-    if (!node) return { known: false, stopRequested: false, becameError: false }
-    const becameError = req.status === 'Error' && node.runtime_status !== 'Error'
-    const now = this.now()
-    node.lastSeenMs = now
-    node.last_seen = new Date(now).toISOString()
-    node.status = 'Online'
-    node.runtime_status = req.status
-    node.active_containers = req.active_containers
-    return { known: true, stopRequested: node.stopRequested, becameError }
-  }
-
-  requestStop(id: string): boolean {
-    const node = this.nodes.get(id)
-    if (!node) return false
-    node.stopRequested = true
-    return true
-  }
-
-  listNodes(): NodeInfo[] {
-    return [...this.nodes.values()].map(({ stopRequested: _s, lastSeenMs: _l, ...info }) => info)
-  }
-
-  /** Drops nodes whose last heartbeat is older than `timeoutMs`; returns the dropped ids. */
-  sweep(timeoutMs: number): string[] {
-    const now = this.now()
-    const dropped: string[] = []
-    for (const [id, node] of this.nodes) {
-      if (now - node.lastSeenMs >= timeoutMs) {
-        this.nodes.delete(id)
-        dropped.push(id)
-      }
+    if (capabilities.has('command')) {
+      if (task.command != null) config.command = task.command
+      if (task.shell != null) config.shell = task.shell
+      if (task.cwd != null) config.cwd = task.cwd
     }
-    return dropped
+    return config
   }
 }
