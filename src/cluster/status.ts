@@ -39,7 +39,7 @@ export async function clusterStatus(profile: ClusterProfile, client: HubClient):
     queues_note: null,
   }
   if (!tasks.current) return { ...report, queues_note: 'no task is running' }
-  const task = await client.currentTask(platformForArch(archOfThisMachine()))
+  const task = await client.runningTask(platformForArch(archOfThisMachine()))
   const redisUrl = task?.input_redis ?? profile.redisUrl
   if (!task?.input_queue || !redisUrl) {
     return {

@@ -57,7 +57,7 @@ export async function resolveQueueTarget(
   }
   const p = profile()
   const client = new HubClient({ url: p.hubUrl, token: p.token })
-  const task = await client.currentTask(platformForArch(archOfThisMachine()))
+  const task = await client.runningTask(platformForArch(archOfThisMachine()))
   if (!task) {
     throw new GridcoreError(
       'USAGE',
