@@ -30,7 +30,11 @@ const report = {
 
 describe('defects of issue 10, replayed against the process', () => {
   it('prototype-named platforms get the task’s image, never {} or a config without image', async () => {
-    await hub.call('POST', '/api/tasks', { name: 'proto', image: 'img:default' })
+    await hub.call('POST', '/api/tasks', {
+      name: 'proto',
+      image: 'img:default',
+      images: { 'linux/arm64': 'img:arm' },
+    })
     for (const p of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       const r = await hub.call('GET', `/gridnode/task?platform=${p}`)
       expect(JSON.parse(r.text), p).toMatchObject({ task_name: 'proto', image: 'img:default' })
