@@ -1,4 +1,4 @@
-// Resolves on the first SIGINT or SIGTERM, for daemons that shut down gracefully.
+// Shutdown on the first SIGINT or SIGTERM, for daemons that stop gracefully: as a promise or an AbortSignal.
 
 export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -10,4 +10,11 @@ export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', on)
     process.on('SIGTERM', on)
   })
+}
+
+/** Aborts on the first SIGINT or SIGTERM; its reason is the signal's name. */
+export function shutdownSignal(): AbortSignal {
+  const ctl = new AbortController()
+  waitForShutdownSignal().then((sig) => ctl.abort(sig))
+  return ctl.signal
 }

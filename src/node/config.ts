@@ -6,36 +6,34 @@ import { readToml } from '../lib/toml.js'
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process'
 
-export interface NodeConfig {
-  server_url: string
-  token: string
+/** gridnode.toml as written: upstream keys plus gridcore's additions (upstream nodes ignore those). */
+export interface NodeConfigFile {
+  server_url?: string
+  token?: string
   node_id?: string
   /** Instances of the current task (default: CPU count). */
   parallelism?: number
-  heartbeat_interval: number
-  stop_timeout: number
-  container_memory: number
-  // gridcore additions (upstream nodes ignore them)
-  runtime: RuntimeChoice
+  heartbeat_interval?: number
+  stop_timeout?: number
+  container_memory?: number
+  runtime?: RuntimeChoice
   network_mode?: string
-  /** Programs the process runtime may start: [] refuses all, ["*"] allows any. */
-  allowed_commands: string[]
+  /** Programs the process runtime may start: [] refuses all, ["*"] allows any program and the shell. */
+  allowed_commands?: string[]
+  /** Accept `shell: true` tasks (run through /bin/sh -c). */
+  allow_shell?: boolean
   group?: string
   /** Seconds between polls of /gridnode/task (upstream: 10). */
-  task_poll_interval: number
+  task_poll_interval?: number
 }
 
-const DEFAULTS = { heartbeat_interval: 30, stop_timeout: 30, container_memory: 1024, task_poll_interval: 10 }
-
-export function readNodeConfig(path: string): NodeConfig {
+/** Reads and checks the keys of a gridnode.toml; whether the hub's URL and token are there is checked later. */
+export function readNodeConfig(path: string): NodeConfigFile {
   const t = readToml(path, 'node config')
   const bad = (key: string, want: string) => configError(`node config ${path}: "${key}" must be ${want}`)
-  const str = (k: string, required = false): string | undefined => {
+  const str = (k: string): string | undefined => {
     const v = t[k]
-    if (v === undefined) {
-      if (required) throw configError(`node config ${path} has no ${k}: add ${k} = "…"`)
-      return undefined
-    }
+    if (v === undefined) return undefined
     if (typeof v !== 'string' || !v) throw bad(k, 'a non-empty string')
     return v
   }
@@ -46,26 +44,32 @@ export function readNodeConfig(path: string): NodeConfig {
     if (typeof n !== 'number' || !Number.isFinite(n) || n < min) throw bad(k, `a number of at least ${min}`)
     return n
   }
-  const runtime = (str('runtime') ?? 'auto') as RuntimeChoice
-  if (!['auto', 'docker', 'process'].includes(runtime)) throw bad('runtime', '"auto", "docker" or "process"')
-  const allowed = t.allowed_commands ?? []
-  if (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string'))
+  const runtime = str('runtime') as RuntimeChoice | undefined
+  if (runtime !== undefined && !['auto', 'docker', 'process'].includes(runtime))
+    throw bad('runtime', '"auto", "docker" or "process"')
+  const allowed = t.allowed_commands
+  if (allowed !== undefined && (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string')))
     throw bad('allowed_commands', 'a list of strings')
+  if (t.allow_shell !== undefined && typeof t.allow_shell !== 'boolean')
+    throw bad('allow_shell', 'true or false')
   const parallelism = num('parallelism', 1)
-  return {
-    server_url: str('server_url', true)!,
-    token: str('token', true)!,
+  const file: NodeConfigFile = {
+    server_url: str('server_url'),
+    token: str('token'),
     node_id: str('node_id'),
     parallelism: parallelism === undefined ? undefined : Math.floor(parallelism),
-    heartbeat_interval: num('heartbeat_interval', 0.05) ?? DEFAULTS.heartbeat_interval,
-    stop_timeout: num('stop_timeout', 0) ?? DEFAULTS.stop_timeout,
-    container_memory: num('container_memory', 6) ?? DEFAULTS.container_memory,
+    heartbeat_interval: num('heartbeat_interval', 0.05),
+    stop_timeout: num('stop_timeout', 0),
+    container_memory: num('container_memory', 6),
     runtime,
     network_mode: str('network_mode'),
-    allowed_commands: allowed as string[],
+    allowed_commands: allowed as string[] | undefined,
+    allow_shell: t.allow_shell as boolean | undefined,
     group: str('group'),
-    task_poll_interval: num('task_poll_interval', 0.05) ?? DEFAULTS.task_poll_interval,
+    task_poll_interval: num('task_poll_interval', 0.05),
   }
+  for (const k of Object.keys(file) as (keyof NodeConfigFile)[]) if (file[k] === undefined) delete file[k]
+  return file
 }
 
 /**

@@ -1,6 +1,7 @@
 // The embedded GridNode: register (and again when the hub forgets us), heartbeat, poll the current task,
 // run it through a runtime, and stop gracefully on a hub stop request or SIGINT/SIGTERM.
 import { hostname } from 'node:os'
+import { setTimeout as delay } from 'node:timers/promises'
 import { HubClient } from '../client/hub-client.js'
 import { archOfThisMachine, platformForArch, type TaskConfig } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
@@ -8,26 +9,17 @@ import type { Logger } from '../lib/logger.js'
 import { consumerId, defaultOutputQueue, queueKeys } from '../queue/keys.js'
 import { recoverExpired } from '../queue/ops.js'
 import { openRedis } from '../redis/client.js'
+import { saveNodeId } from './config.js'
 import { Supervisor } from './instances.js'
+import { createRuntime, type NodeOptions } from './options.js'
 import type { Runtime } from './runtime.js'
 
-export interface NodeOptions {
-  serverUrl: string
-  token: string
-  nodeId?: string
-  parallelism: number
-  heartbeatMs: number
-  pollMs: number
-  stopTimeoutMs: number
-  runtime: Runtime
+export interface NodeContext {
+  /** Aborts when the node should stop (SIGINT/SIGTERM): it stops its instances and returns. */
+  signal: AbortSignal
   logger: Logger
-  group?: string
-  /** Called once with the id the hub gave a new node (to save it into gridnode.toml). */
-  onNewNodeId?: (id: string) => void
-  /** Resolves when the node should stop (signals). */
-  stop: Promise<unknown>
-  /** Give up registering at start after this long (undefined: keep trying). */
-  registerTimeoutMs?: number
+  /** The runtime instances run in (default: the one the options choose). */
+  runtime?: Runtime
 }
 
 export interface NodeExit {
@@ -37,21 +29,20 @@ export interface NodeExit {
 
 const fingerprint = (t: TaskConfig | null) => (t ? JSON.stringify(t) : 'none')
 
-export async function runNode(o: NodeOptions): Promise<NodeExit> {
+export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExit> {
   const client = new HubClient({ url: o.serverUrl, token: o.token, timeoutMs: 10_000 })
   const arch = archOfThisMachine()
   const platform = platformForArch(arch)
-  const log = o.logger
-  let stopping = false
-  let reason: NodeExit['reason'] = 'signal'
-  let wakeStop: () => void = () => {}
+  const log = ctx.logger
+  // The hub's stop request aborts `halt`; either it or the caller's signal stops the node.
+  const halt = new AbortController()
+  const stop = AbortSignal.any([ctx.signal, halt.signal])
   const stopped = new Promise<void>((resolve) => {
-    wakeStop = resolve
+    if (stop.aborted) resolve()
+    else stop.addEventListener('abort', () => resolve(), { once: true })
   })
-  o.stop.then(() => {
-    stopping = true
-    wakeStop()
-  })
+  let reason: NodeExit['reason'] = 'signal'
+  const runtime = ctx.runtime ?? (await createRuntime(o, log))
 
   const register = async (id: string | undefined) =>
     client.register({
@@ -64,36 +55,38 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
 
   // Register, retrying with backoff while the hub is unreachable; a rejected token is final.
   let reg: Awaited<ReturnType<typeof register>> | undefined
-  const started = Date.now()
   for (let attempt = 1; !reg; attempt++) {
     try {
       reg = await register(o.nodeId)
     } catch (err) {
       const e = err as GridcoreError
-      if (e.code !== 'HUB_UNREACHABLE' || stopping) throw err
-      if (o.registerTimeoutMs !== undefined && Date.now() - started > o.registerTimeoutMs) throw err
+      if (e.code !== 'HUB_UNREACHABLE' || stop.aborted) throw err
       const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))
       log.warn(`${e.message}; retrying in ${Math.round(wait / 100) / 10}s (attempt ${attempt})`)
-      await Promise.race([sleep(wait), stopped])
-      if (stopping) throw new GridcoreError('INTERRUPTED', 'stopped before the node could register')
+      await delay(wait, undefined, { signal: stop }).catch(() => {
+        throw new GridcoreError('INTERRUPTED', 'stopped before the node could register')
+      })
     }
   }
   const nodeId = reg.node_id
-  if (!o.nodeId) o.onNewNodeId?.(nodeId)
+  if (!o.nodeId && o.configPath) {
+    saveNodeId(o.configPath, nodeId)
+    log.info(`saved node_id to ${o.configPath}`)
+  }
   log.info(`registered with ${client.url} as node ${nodeId}`, {
     node: nodeId,
     platform,
     parallelism: o.parallelism,
-    runtime: o.runtime.name,
+    runtime: runtime.name,
   })
 
-  const cleaned = await o.runtime.cleanupLeftovers(nodeId)
+  const cleaned = await runtime.cleanupLeftovers(nodeId)
   if (cleaned) log.info(`removed ${cleaned} leftover instance(s) of an earlier run`, { node: nodeId })
 
   let beat: Promise<void> = Promise.resolve()
   const heartbeat = () => {
     beat = beat.then(async () => {
-      if (stopping) return
+      if (stop.aborted) return
       const { status } = supervisor.status()
       try {
         const r = await client.heartbeat({ node_id: nodeId, status, active_containers: supervisor.active })
@@ -108,11 +101,10 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
             active_containers: supervisor.active,
           })
         }
-        if (r.stop_requested && !stopping) {
+        if (r.stop_requested && !stop.aborted) {
           log.info('the hub asked this node to stop', { node: nodeId })
           reason = 'stop_requested'
-          stopping = true
-          wakeStop()
+          halt.abort()
         }
         if (hubDown) log.info('the hub answers again', { node: nodeId })
         hubDown = false
@@ -126,7 +118,7 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
   let hubDown = false
   let lastStatus = ''
   const supervisor = new Supervisor({
-    runtime: o.runtime,
+    runtime,
     nodeId,
     parallelism: o.parallelism,
     stopTimeoutMs: o.stopTimeoutMs,
@@ -147,7 +139,7 @@ export async function runNode(o: NodeOptions): Promise<NodeExit> {
   const hbTimer = setInterval(() => void heartbeat(), o.heartbeatMs)
   let polling = false
   const pollTimer = setInterval(async () => {
-    if (stopping || polling) return
+    if (stop.aborted || polling) return
     polling = true
     try {
       const task = await client.currentTask(platform)
@@ -199,5 +191,3 @@ async function recoverOwn(task: TaskConfig, nodeId: string, log: Logger): Promis
     redis.disconnect()
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -2,6 +2,7 @@
 import type Docker from 'dockerode'
 import { connectDocker, dockerError, hasImage, pullImage } from '../docker/engine.js'
 import type { TaskConfig } from '../hub/protocol.js'
+import { demuxDockerLogs, lastLines, TAIL_LINES } from './output-tail.js'
 import type { Exit, InstanceSpec, RunningInstance, Runtime } from './runtime.js'
 
 export interface DockerRuntimeOptions {
@@ -73,18 +74,38 @@ export class DockerRuntime implements Runtime {
     }
     const exited: Promise<Exit> = container
       .wait()
-      .then((r: { StatusCode?: number }) => ({ code: r.StatusCode ?? null, signal: null }))
-      .catch(() => ({ code: null, signal: null }))
+      .then((r: { StatusCode?: number }) => ({ code: r.StatusCode ?? null, signal: null, output: '' }))
+      .catch(() => ({ code: null, signal: null, output: '' }))
       .then(async (exit) => {
+        if (exit.code !== 0) exit.output = await this.lastOutput(container)
         await container.remove({ force: true }).catch(() => {})
         return exit
       })
     return {
       exited,
+      logPath: null,
       stop: async (timeoutMs) => {
         await container.stop({ t: Math.ceil(timeoutMs / 1000) }).catch(() => {})
         await exited
       },
+    }
+  }
+
+  /** The container's last lines of output, read before it is removed (plus a note when it ran out of memory). */
+  private async lastOutput(container: Docker.Container): Promise<string> {
+    try {
+      const body = (await container.logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        tail: TAIL_LINES,
+      })) as unknown as Buffer
+      const text = lastLines(demuxDockerLogs(Buffer.from(body)))
+      const oom = (await container.inspect()).State?.OOMKilled
+      const note = `killed: out of memory (container_memory = ${this.opts.memoryMb} MB)`
+      return oom ? lastLines(`${text}\n${note}`) : text
+    } catch {
+      return ''
     }
   }
 

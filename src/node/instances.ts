@@ -1,8 +1,10 @@
 // Keeps `parallelism` instances of the current task running: restarts with capped backoff, switches tasks
-// (stop within stop_timeout, then start the next), and derives the node's Running / Idle / Error status.
-import type { RuntimeStatus, TaskConfig } from '../hub/protocol.js'
+// (stop within stop_timeout, then start the next), derives the node's Running / Idle / Error status and keeps
+// the latest error report of the task (what the failing instance printed last).
+import { setTimeout as delay } from 'node:timers/promises'
+import type { RuntimeErrorReport, RuntimeStatus, TaskConfig } from '../hub/protocol.js'
 import type { Logger } from '../lib/logger.js'
-import { instanceEnv, type RunningInstance, type Runtime } from './runtime.js'
+import { type Exit, instanceEnv, type RunningInstance, type Runtime, StartError } from './runtime.js'
 
 export interface SupervisorOptions {
   runtime: Runtime
@@ -12,21 +14,37 @@ export interface SupervisorOptions {
   logger: Logger
   /** Called before a task's instances start (recovery of this node's old processing lists). */
   beforeStart?: (task: TaskConfig) => Promise<void>
-  /** Called whenever status or the active count changes (to heartbeat promptly). */
+  /** Called whenever status, the active count or the error report changes (to heartbeat promptly). */
   onChange?: () => void
-  /** An instance that stayed up this long is healthy again (clears Error). */
+  /** An instance that stayed up this long is healthy again (clears Error). Default 5 s. */
   healthyAfterMs?: number
+  /** Cap of the pause before restarting an instance that failed. Default 30 s. */
   maxBackoffMs?: number
+  /** Pause before restarting an instance that exited 0: `baseMs`, doubling per exit in a row, up to `maxMs`. */
+  cleanExitBackoff?: { baseMs: number; maxMs: number }
 }
 
+export interface SupervisorStatus {
+  status: RuntimeStatus
+  /** One line: why the node is in Error. */
+  reason: string | null
+  /** The latest failure of the current task's instances, kept until the task changes. */
+  error: RuntimeErrorReport | null
+}
+
+export const CLEAN_EXIT_BACKOFF = { baseMs: 1_000, maxMs: 60_000 }
+
 export class Supervisor {
-  private generation = 0
+  /** Aborted when the task changes or the node stops: ends the slots' loops and their pauses. */
+  private run = new AbortController()
   private task: TaskConfig | null = null
   private readonly running = new Map<number, RunningInstance>()
   private readonly errors = new Map<number, string>()
   private taskError: string | null = null
+  private report: RuntimeErrorReport | null = null
+  private failed = 0
+  private cleanExitLogged = false
   private readonly slots: Promise<void>[] = []
-  private wake: (() => void)[] = []
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -38,20 +56,25 @@ export class Supervisor {
     return this.task
   }
 
-  status(): { status: RuntimeStatus; reason: string | null } {
+  status(): SupervisorStatus {
     const reason = this.taskError ?? [...this.errors.values()][0] ?? null
-    if (reason) return { status: 'Error', reason }
-    return { status: this.running.size > 0 ? 'Running' : 'Idle', reason: null }
+    const status = reason ? 'Error' : this.running.size > 0 ? 'Running' : 'Idle'
+    return { status, reason, error: this.report }
   }
 
   /** Switches to a task (or to none): stops the current instances first. */
   async setTask(task: TaskConfig | null): Promise<void> {
-    const gen = ++this.generation
+    this.run.abort()
+    const run = new AbortController()
+    this.run = run
     await this.stopInstances()
-    if (gen !== this.generation) return
+    if (run.signal.aborted) return
     this.task = task
     this.errors.clear()
     this.taskError = null
+    this.report = null
+    this.failed = 0
+    this.cleanExitLogged = false
     if (!task) {
       this.o.onChange?.()
       return
@@ -59,6 +82,8 @@ export class Supervisor {
     const reason = this.o.runtime.cannotRun(task)
     if (reason) {
       this.taskError = reason
+      // None of its instances can start here: each counts as failed to start.
+      this.setReport(task, { message: reason, failed: this.o.parallelism })
       this.o.logger.error(`cannot run task '${task.task_name}': ${reason}`, { task: task.task_name })
       this.o.onChange?.()
       return
@@ -68,37 +93,37 @@ export class Supervisor {
         task: task.task_name,
       }),
     )
-    if (gen !== this.generation) return
+    if (run.signal.aborted) return
     this.o.logger.info(`starting ${this.o.parallelism} instance(s) of task '${task.task_name}'`, {
       task: task.task_name,
       runtime: this.o.runtime.name,
     })
-    for (let i = 0; i < this.o.parallelism; i++) this.slots.push(this.runSlot(i, gen, task))
+    for (let i = 0; i < this.o.parallelism; i++) this.slots.push(this.runSlot(i, task, run.signal))
     this.o.onChange?.()
   }
 
   /** Stops every instance (graceful, then forced after stop_timeout). */
   async stopAll(): Promise<void> {
-    this.generation++
+    this.run.abort()
     await this.stopInstances()
     this.task = null
   }
 
   private async stopInstances(): Promise<void> {
-    const wakers = this.wake
-    this.wake = []
-    for (const w of wakers) w()
     await Promise.all([...this.running.values()].map((r) => r.stop(this.o.stopTimeoutMs)))
     await Promise.all(this.slots.splice(0))
     this.running.clear()
   }
 
-  private async runSlot(i: number, gen: number, task: TaskConfig): Promise<void> {
+  private async runSlot(i: number, task: TaskConfig, signal: AbortSignal): Promise<void> {
     const healthyAfter = this.o.healthyAfterMs ?? 5_000
     const maxBackoff = this.o.maxBackoffMs ?? 30_000
-    let failures = 0
+    const clean = this.o.cleanExitBackoff ?? CLEAN_EXIT_BACKOFF
     const log = this.o.logger
-    while (gen === this.generation) {
+    const where = { task: task.task_name, instance: i }
+    let failures = 0
+    let cleanExits = 0
+    while (!signal.aborted) {
       let inst: RunningInstance
       try {
         inst = await this.o.runtime.start({
@@ -108,19 +133,19 @@ export class Supervisor {
           env: instanceEnv(task, this.o.nodeId, i),
         })
       } catch (err) {
+        if (signal.aborted) return
         failures++
         const msg = (err as Error).message
         if (this.errors.get(i) !== msg)
-          log.error(`instance ${i} of '${task.task_name}' could not start: ${msg}`, {
-            task: task.task_name,
-            instance: i,
-          })
+          log.error(`instance ${i} of '${task.task_name}' could not start: ${msg}`, where)
         this.errors.set(i, msg)
+        this.failed++
+        this.setReport(task, { message: msg, logPath: err instanceof StartError ? err.logPath : null })
         this.o.onChange?.()
-        await this.pause(backoff(failures, maxBackoff), gen)
+        await pause(backoff(failures, maxBackoff), signal)
         continue
       }
-      if (gen !== this.generation) {
+      if (signal.aborted) {
         await inst.stop(this.o.stopTimeoutMs)
         return
       }
@@ -129,10 +154,7 @@ export class Supervisor {
       const startedAt = Date.now()
       const healthy = setTimeout(() => {
         if (this.errors.delete(i)) {
-          log.info(`instance ${i} of '${task.task_name}' is healthy again`, {
-            task: task.task_name,
-            instance: i,
-          })
+          log.info(`instance ${i} of '${task.task_name}' is healthy again`, where)
           this.o.onChange?.()
         }
         failures = 0
@@ -140,46 +162,70 @@ export class Supervisor {
       const exit = await inst.exited
       clearTimeout(healthy)
       this.running.delete(i)
-      if (gen !== this.generation) return
-      const lived = Date.now() - startedAt
-      const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`
+      if (signal.aborted) return
+      let wait: number
       if (exit.code === 0) {
         this.errors.delete(i)
-        log.info(`instance ${i} of '${task.task_name}' exited with code 0`, {
-          task: task.task_name,
-          instance: i,
-          code: 0,
-        })
-        failures = lived >= healthyAfter ? 1 : failures + 1
+        // An instance that worked for as long as the longest pause starts the growth again.
+        cleanExits = Date.now() - startedAt >= clean.maxMs ? 1 : cleanExits + 1
+        wait = Math.min(clean.maxMs, clean.baseMs * 2 ** (cleanExits - 1))
+        if (!this.cleanExitLogged) {
+          this.cleanExitLogged = true
+          log.info(
+            `instance ${i} of '${task.task_name}' exited with code 0; instances that exit 0 are restarted after a pause growing to ${clean.maxMs / 1000} s (said once per task)`,
+            { ...where, code: 0 },
+          )
+        }
       } else {
+        cleanExits = 0
         failures++
-        this.errors.set(i, `instance ${i} exited with ${how}`)
-        log.warn(`instance ${i} of '${task.task_name}' exited with ${how}`, {
-          task: task.task_name,
-          instance: i,
-          code: exit.code,
-          signal: exit.signal,
-        })
+        this.failed++
+        this.exited(task, i, exit, inst.logPath)
+        wait = backoff(failures, maxBackoff)
       }
       this.o.onChange?.()
-      await this.pause(backoff(failures, maxBackoff), gen)
+      await pause(wait, signal)
     }
   }
 
-  /** Sleeps, but wakes at once when the task changes or the node stops. */
-  private pause(ms: number, gen: number): Promise<void> {
-    if (gen !== this.generation) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t)
-        this.wake = this.wake.filter((x) => x !== done)
-        resolve()
-      }
-      const t = setTimeout(done, ms)
-      this.wake.push(done)
+  /** Records and logs an instance that exited non-zero or was killed. */
+  private exited(task: TaskConfig, i: number, exit: Exit, logPath: string | null): void {
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`
+    const last = exit.output.split('\n').at(-1)?.slice(0, 300)
+    const detail = `exited with ${how}${last ? `: ${last}` : ''}`
+    this.errors.set(i, `instance ${i} ${detail}`)
+    this.setReport(task, {
+      message: exit.output || `instance ${i} exited with ${how} and printed nothing`,
+      exit,
+      logPath,
+    })
+    this.o.logger.warn(`instance ${i} of '${task.task_name}' ${detail}`, {
+      task: task.task_name,
+      instance: i,
+      code: exit.code,
+      signal: exit.signal,
+      ...(logPath ? { log: logPath } : {}),
     })
   }
+
+  private setReport(
+    task: TaskConfig,
+    r: { message: string; exit?: Exit; logPath?: string | null; failed?: number },
+  ): void {
+    this.report = {
+      task: task.task_name,
+      message: r.message,
+      exit_code: r.exit?.code ?? null,
+      signal: r.exit?.signal ?? null,
+      failed_instances: r.failed ?? this.failed,
+      log_path: r.logPath ?? null,
+      at: new Date().toISOString(),
+    }
+  }
 }
+
+/** Sleeps `ms`, or less when the signal aborts (the task changed or the node stops). */
+const pause = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => {})
 
 /** 0.5 s, 1 s, 2 s, 4 s … up to the cap. */
 export function backoff(failures: number, cap: number): number {

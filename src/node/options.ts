@@ -1,91 +1,129 @@
-// Turns `gridcore node start` flags plus a gridnode.toml into the node's options and runtime.
+// `gridcore node start` flags + gridnode.toml + env -> the node's options, in one typed step; and its runtime.
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { normalizeHubUrl } from '../client/hub-client.js'
 import { findUpstreamConfig } from '../hub/config.js'
-import { configError } from '../lib/errors.js'
+import { configError, GridcoreError } from '../lib/errors.js'
+import type { Logger } from '../lib/logger.js'
 import { paths } from '../lib/paths.js'
 import { AutoRuntime } from './auto-runtime.js'
-import { type NodeConfig, type RuntimeChoice, readNodeConfig } from './config.js'
+import { type NodeConfigFile, type RuntimeChoice, readNodeConfig } from './config.js'
 import { DockerRuntime } from './docker-runtime.js'
 import { ProcessRuntime } from './process-runtime.js'
 import type { Runtime } from './runtime.js'
 
-export interface NodeFlagInput {
+/** The flags of `gridcore node start`, as oclif parses them (durations already in milliseconds). */
+export interface NodeFlags {
   config?: string
-  serverUrl?: string
+  'server-url'?: string
   token?: string
-  nodeId?: string
+  'node-id'?: string
   parallelism?: number
-  heartbeatMs?: number
-  pollMs?: number
-  stopTimeoutMs?: number
-  containerMemory?: number
   runtime?: RuntimeChoice
-  networkMode?: string
-  allowCommands?: string[]
+  'network-mode'?: string
+  'allow-command'?: string[]
+  'allow-shell'?: boolean
+  'container-memory'?: number
   group?: string
-  stateDir?: string
+  'heartbeat-interval'?: number
+  'task-poll-interval'?: number
+  'stop-timeout'?: number
+  'state-dir'?: string
 }
 
-export interface ResolvedNode {
+/** Everything a node runs with. Precedence: flags, then gridnode.toml, then the defaults. */
+export interface NodeOptions {
+  /** The gridnode.toml read, if any; a new node's id is saved into it. */
   configPath?: string
-  config: NodeConfig
+  serverUrl: string
+  token: string
+  nodeId?: string
   parallelism: number
   heartbeatMs: number
   pollMs: number
   stopTimeoutMs: number
+  runtime: RuntimeChoice
+  containerMemoryMb: number
+  networkMode?: string
+  /** Bare names (looked up on PATH when the node starts), absolute paths, or "*". */
+  allowedCommands: string[]
+  allowShell: boolean
+  group?: string
+  /** Instance logs and the record of running instances. */
   stateDir: string
 }
 
-export function resolveNodeOptions(f: NodeFlagInput, env = process.env): ResolvedNode {
+export const NODE_DEFAULTS = {
+  heartbeat_interval: 30,
+  stop_timeout: 30,
+  container_memory: 1024,
+  task_poll_interval: 10,
+  runtime: 'auto' as RuntimeChoice,
+}
+
+export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.env): NodeOptions {
   const configPath = f.config ?? findUpstreamConfig('gridnode.toml', env)
-  let base: Partial<NodeConfig> = {}
-  if (configPath) base = readNodeConfig(configPath)
-  const server_url = f.serverUrl ?? base.server_url
-  const token = f.token ?? base.token
-  if (!server_url || !token) {
+  const file: NodeConfigFile = configPath ? readNodeConfig(configPath) : {}
+  const need = (flag: string, key: 'server_url' | 'token', value: string | undefined): string => {
+    if (value) return value
     throw configError(
-      'the node needs a hub: pass --config gridnode.toml (server_url, token) or --server-url and --token',
+      configPath
+        ? `node config ${configPath} has no ${key}: add ${key} = "…" to it, or pass --${flag}`
+        : 'the node needs a hub: pass --config gridnode.toml (server_url, token) or --server-url and --token',
     )
   }
-  const config: NodeConfig = {
-    server_url,
-    token,
-    node_id: f.nodeId ?? base.node_id,
-    parallelism: f.parallelism ?? base.parallelism,
-    heartbeat_interval: base.heartbeat_interval ?? 30,
-    stop_timeout: base.stop_timeout ?? 30,
-    container_memory: f.containerMemory ?? base.container_memory ?? 1024,
-    runtime: f.runtime ?? base.runtime ?? 'auto',
-    network_mode: f.networkMode ?? base.network_mode,
-    allowed_commands: f.allowCommands?.length ? f.allowCommands : (base.allowed_commands ?? []),
-    group: f.group ?? base.group,
-    task_poll_interval: base.task_poll_interval ?? 10,
-  }
+  const serverUrl = need('server-url', 'server_url', f['server-url'] ?? file.server_url)
+  const token = need('token', 'token', f.token ?? file.token)
+  const seconds = (v: number | undefined, fallback: number) => Math.round((v ?? fallback) * 1000)
+  // Relative program paths: a flag's against the working directory, the file's against the file's directory.
+  const fromFlags = f['allow-command']?.length
+  const base = fromFlags || !configPath ? process.cwd() : dirname(resolve(configPath))
+  const allowed = (fromFlags ? f['allow-command']! : (file.allowed_commands ?? [])).map((c) =>
+    c.includes('/') && !isAbsolute(c) ? resolve(base, c) : c,
+  )
   return {
     configPath,
-    config,
-    parallelism: config.parallelism ?? availableParallelism(),
-    heartbeatMs: f.heartbeatMs ?? config.heartbeat_interval * 1000,
-    pollMs: f.pollMs ?? config.task_poll_interval * 1000,
-    stopTimeoutMs: f.stopTimeoutMs ?? config.stop_timeout * 1000,
-    stateDir: f.stateDir ?? join(paths(env).dataDir, 'node'),
+    serverUrl: normalizeHubUrl(serverUrl),
+    token,
+    nodeId: f['node-id'] ?? file.node_id,
+    parallelism: f.parallelism ?? file.parallelism ?? availableParallelism(),
+    heartbeatMs:
+      f['heartbeat-interval'] ?? seconds(file.heartbeat_interval, NODE_DEFAULTS.heartbeat_interval),
+    pollMs: f['task-poll-interval'] ?? seconds(file.task_poll_interval, NODE_DEFAULTS.task_poll_interval),
+    stopTimeoutMs: f['stop-timeout'] ?? seconds(file.stop_timeout, NODE_DEFAULTS.stop_timeout),
+    runtime: f.runtime ?? file.runtime ?? NODE_DEFAULTS.runtime,
+    containerMemoryMb: f['container-memory'] ?? file.container_memory ?? NODE_DEFAULTS.container_memory,
+    networkMode: f['network-mode'] ?? file.network_mode,
+    allowedCommands: allowed,
+    allowShell: f['allow-shell'] ?? file.allow_shell ?? false,
+    group: f.group ?? file.group,
+    stateDir: resolve(f['state-dir'] ?? join(paths(env).dataDir, 'node')),
   }
 }
 
 /** auto: command tasks as local processes, image tasks as Docker containers when an engine answers. */
-export async function chooseRuntime(r: ResolvedNode): Promise<Runtime> {
-  const docker = () =>
-    new DockerRuntime({ memoryMb: r.config.container_memory, networkMode: r.config.network_mode })
-  const processes = () =>
-    new ProcessRuntime({ allowedCommands: r.config.allowed_commands, stateDir: r.stateDir })
-  if (r.config.runtime === 'docker') return docker()
-  if (r.config.runtime === 'process') return processes()
+export async function createRuntime(o: NodeOptions, log: Logger): Promise<Runtime> {
+  const docker = () => new DockerRuntime({ memoryMb: o.containerMemoryMb, networkMode: o.networkMode })
+  const processes = () => {
+    const p = new ProcessRuntime({
+      allowedCommands: o.allowedCommands,
+      allowShell: o.allowShell,
+      stateDir: o.stateDir,
+      leftoverGraceMs: Math.min(o.stopTimeoutMs, 5_000),
+    })
+    for (const entry of p.allow.missing)
+      log.warn(`allowed_commands entry "${entry}" names no executable file on this node; it allows nothing`)
+    return p
+  }
+  if (o.runtime === 'docker') return docker()
+  if (o.runtime === 'process') return processes()
   let engine = false
   try {
     const { connectDocker } = await import('../docker/engine.js')
     await connectDocker()
     engine = true
-  } catch {}
+  } catch (err) {
+    if (!(err instanceof GridcoreError)) throw err
+  }
   return new AutoRuntime(processes(), engine ? docker() : undefined)
 }

@@ -12,6 +12,8 @@ export interface InstanceSpec {
 export interface Exit {
   code: number | null
   signal: string | null
+  /** The last lines of its output (stderr and stdout, bounded: see output-tail.ts); '' when none was kept. */
+  output: string
 }
 
 export interface RunningInstance {
@@ -19,6 +21,18 @@ export interface RunningInstance {
   exited: Promise<Exit>
   /** SIGTERM, wait up to timeoutMs, SIGKILL; resolves once it is gone and cleaned up. */
   stop(timeoutMs: number): Promise<void>
+  /** Its log file on this node, when it has one. */
+  logPath: string | null
+}
+
+/** An instance that could not start; the message says why (e.g. "spawn python3 ENOENT", "image not found"). */
+export class StartError extends Error {
+  constructor(
+    message: string,
+    readonly logPath: string | null = null,
+  ) {
+    super(message)
+  }
 }
 
 export interface Runtime {
@@ -26,7 +40,7 @@ export interface Runtime {
   /** Why this node cannot run the task, or null when it can. */
   cannotRun(task: TaskConfig): string | null
   start(spec: InstanceSpec): Promise<RunningInstance>
-  /** Removes what an earlier crash of this node left behind (containers). */
+  /** Removes what an earlier crash of this node left behind (processes, containers); returns how many. */
   cleanupLeftovers(nodeId: string): Promise<number>
 }
 

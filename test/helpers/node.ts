@@ -82,7 +82,7 @@ export function startNodeProc(
 
 export async function waitFor<T>(
   what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs

@@ -136,9 +136,8 @@ describe('process runtime', () => {
     const q = await registerTask('crashy', ['node', CONSUMER])
     await pushRange(q.input_queue, 3000)
     await waitFor('some progress', async () => (await r.llen(q.output_queue)) > 300)
-    const pids = JSON.parse(readFileSync(join(dir, 'node-state', `${await n.id()}.pids.json`), 'utf8')) as {
-      pid: number
-    }[]
+    const record = join(dir, 'node-state', 'instances', `${await n.id()}.json`)
+    const pids = JSON.parse(readFileSync(record, 'utf8')).instances as { pid: number }[]
     expect(pids.length).toBe(2)
     n.child.kill('SIGKILL')
     await n.exited
@@ -216,7 +215,13 @@ describe('process runtime', () => {
     await registerTask('forbidden', ['node', CONSUMER])
     await waitFor('Error', () => status(n, 'Error'))
     await waitFor('log line', () =>
-      n.logs().find((l) => /command "node" is not in this node's allowed_commands/.test(l.msg)),
+      n
+        .logs()
+        .find((l) =>
+          /command "node" \(\/.*\) is not in this node.s allowed_commands \(\/usr\/bin\/true = .*\): add its path to allowed_commands in gridnode.toml/.test(
+            l.msg,
+          ),
+        ),
     )
     await hub.call('POST', '/api/tasks/finish')
     await waitFor('Idle', () => status(n, 'Idle'))

@@ -3,17 +3,18 @@ import { Flags } from '@oclif/core'
 import { GridcoreCommand } from '../../cli/base-command.js'
 import { durationFlag, logFormatFlag } from '../../cli/flags.js'
 import { createLogger } from '../../lib/logger.js'
-import { waitForShutdownSignal } from '../../lib/signals.js'
-import { saveNodeId } from '../../node/config.js'
+import { shutdownSignal } from '../../lib/signals.js'
 import { type NodeExit, runNode } from '../../node/daemon.js'
-import { chooseRuntime, resolveNodeOptions } from '../../node/options.js'
+import { parseNodeOptions } from '../../node/options.js'
 
 export default class NodeStart extends GridcoreCommand<typeof NodeStart> {
   static override summary = 'Run the embedded GridNode: keep N instances of the hub’s current task running.'
   static override description =
     `Reads an upstream gridnode.toml (server_url, token, node_id, parallelism, heartbeat_interval,
 stop_timeout, container_memory) plus gridcore's keys: runtime = "auto" | "docker" | "process", network_mode,
-allowed_commands (process runtime: [] refuses all, ["*"] allows any), group, task_poll_interval. Flags override.
+allowed_commands (process runtime: programs by name, looked up on PATH at start, or by absolute path,
+compared by real path; [] refuses all, ["*"] allows any program and the shell), allow_shell (accept shell
+tasks), group, task_poll_interval. Flags override.
 A new node's id is saved back into the file. Stops gracefully on a hub stop request or SIGINT/SIGTERM (exit 0).`
   static override examples = [
     '<%= config.bin %> node start --config ~/.config/idm-gridcore/gridnode.toml',
@@ -34,8 +35,12 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     })(),
     'network-mode': Flags.string({ description: 'Docker network mode, e.g. host (reach loopback Redis)' }),
     'allow-command': Flags.string({
-      description: 'program the process runtime may run (repeatable; * for any)',
+      description: 'program the process runtime may run: a name on PATH or a path (repeatable; * for any)',
       multiple: true,
+    }),
+    'allow-shell': Flags.boolean({
+      description: 'accept tasks that run a shell command (default: the config’s allow_shell, else no)',
+      allowNo: true,
     }),
     'container-memory': Flags.integer({ description: 'MB of memory per container', min: 6 }),
     group: Flags.string({ description: 'label this node reports to the hub' }),
@@ -55,44 +60,9 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
 
   async run(): Promise<NodeExit> {
     const { flags } = this
-    const r = resolveNodeOptions({
-      config: flags.config,
-      serverUrl: flags['server-url'],
-      token: flags.token,
-      nodeId: flags['node-id'],
-      parallelism: flags.parallelism,
-      runtime: flags.runtime,
-      networkMode: flags['network-mode'],
-      allowCommands: flags['allow-command'],
-      containerMemory: flags['container-memory'],
-      group: flags.group,
-      heartbeatMs: flags['heartbeat-interval'],
-      pollMs: flags['task-poll-interval'],
-      stopTimeoutMs: flags['stop-timeout'],
-      stateDir: flags['state-dir'],
-    })
-    this.secrets.push(r.config.token)
-    const logger = createLogger({ format: flags['log-format'], component: 'node', secrets: [r.config.token] })
-    const runtime = await chooseRuntime(r)
-    const exit = await runNode({
-      serverUrl: r.config.server_url,
-      token: r.config.token,
-      nodeId: r.config.node_id,
-      parallelism: r.parallelism,
-      heartbeatMs: r.heartbeatMs,
-      pollMs: r.pollMs,
-      stopTimeoutMs: r.stopTimeoutMs,
-      runtime,
-      logger,
-      group: r.config.group,
-      stop: waitForShutdownSignal(),
-      onNewNodeId: (id) => {
-        if (r.configPath) {
-          saveNodeId(r.configPath, id)
-          logger.info(`saved node_id to ${r.configPath}`)
-        }
-      },
-    })
-    return exit
+    const options = parseNodeOptions(flags)
+    this.secrets.push(options.token)
+    const logger = createLogger({ format: flags['log-format'], component: 'node', secrets: [options.token] })
+    return runNode(options, { signal: shutdownSignal(), logger })
   }
 }

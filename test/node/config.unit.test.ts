@@ -3,7 +3,6 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readNodeConfig, saveNodeId } from '../../src/node/config.js'
-import { CappedLog } from '../../src/node/log-file.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
@@ -14,34 +13,33 @@ const file = (name: string, text: string) => {
 }
 
 describe('readNodeConfig', () => {
-  it('reads upstream keys with upstream defaults and gridcore additions', () => {
+  it('reads upstream keys and gridcore additions, and only the keys that are there', () => {
     const p = file(
       'a.toml',
-      'server_url = "http://h:8080"\ntoken = "t"\nparallelism = 3\nruntime = "process"\nallowed_commands = ["python3"]\n',
+      'server_url = "http://h:8080"\ntoken = "t"\nparallelism = 3\nruntime = "process"\nallowed_commands = ["python3"]\nallow_shell = true\nheartbeat_interval = 0.5\n',
     )
     expect(readNodeConfig(p)).toEqual({
       server_url: 'http://h:8080',
       token: 't',
-      node_id: undefined,
       parallelism: 3,
-      heartbeat_interval: 30,
-      stop_timeout: 30,
-      container_memory: 1024,
       runtime: 'process',
-      network_mode: undefined,
       allowed_commands: ['python3'],
-      group: undefined,
-      task_poll_interval: 10,
+      allow_shell: true,
+      heartbeat_interval: 0.5,
     })
+    expect(readNodeConfig(file('empty.toml', ''))).toEqual({})
   })
   it.each([
-    ['token = "t"\n', /has no server_url/],
     ['server_url = "x"\ntoken = "t"\nruntime = "vm"\n', /"runtime" must be "auto", "docker" or "process"/],
     ['server_url = "x"\ntoken = "t"\nparallelism = 0\n', /"parallelism" must be a number of at least 1/],
     [
       'server_url = "x"\ntoken = "t"\nallowed_commands = "python3"\n',
       /"allowed_commands" must be a list of strings/,
     ],
+    ['allowed_commands = ["python3", 3]\n', /"allowed_commands" must be a list of strings/],
+    ['allow_shell = "yes"\n', /"allow_shell" must be true or false/],
+    ['token = ""\n', /"token" must be a non-empty string/],
+    ['stop_timeout = -1\n', /"stop_timeout" must be a number of at least 0/],
     ['server_url = "x\n', /is not valid TOML/],
   ])('rejects %j', (text, err) => {
     expect(() => readNodeConfig(file('bad.toml', text))).toThrow(err)
@@ -66,19 +64,5 @@ describe('saveNodeId', () => {
     const q = file('d.toml', 'server_url = "x"\ntoken = "t"\n')
     saveNodeId(q, 'n2')
     expect(readFileSync(q, 'utf8')).toBe('server_url = "x"\ntoken = "t"\nnode_id = "n2"\n')
-  })
-})
-
-describe('CappedLog', () => {
-  it('never grows past its cap and marks the truncation, keeping the newest output', () => {
-    const p = join(dir, 'x.log')
-    const log = new CappedLog(p, 10_000)
-    for (let i = 0; i < 500; i++) log.write(`line ${i} ${'x'.repeat(50)}\n`)
-    log.close()
-    const text = readFileSync(p, 'utf8')
-    expect(text.length).toBeLessThanOrEqual(10_000)
-    expect(text).toMatch(/^\[gridcore: earlier output truncated/)
-    expect(text).toContain('line 499 ')
-    expect(text).not.toContain('line 0 ')
   })
 })

@@ -1,0 +1,173 @@
+// Flags + gridnode.toml + env -> the node's options, in one step: precedence, defaults, units, errors.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseNodeOptions } from '../../src/node/options.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const dir = tempDir()
+const home = join(dir, 'home')
+const env = { GRIDCORE_HOME: home }
+const toml = (name: string, text: string) => {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
+describe('parseNodeOptions', () => {
+  it('applies the defaults to a minimal gridnode.toml (durations in ms)', () => {
+    const config = toml('min.toml', 'server_url = "http://127.0.0.1:8080/"\ntoken = "t"\n')
+    expect(parseNodeOptions({ config }, env)).toEqual({
+      configPath: config,
+      serverUrl: 'http://127.0.0.1:8080',
+      token: 't',
+      nodeId: undefined,
+      parallelism: availableParallelism(),
+      heartbeatMs: 30_000,
+      pollMs: 10_000,
+      stopTimeoutMs: 30_000,
+      runtime: 'auto',
+      containerMemoryMb: 1024,
+      networkMode: undefined,
+      allowedCommands: [],
+      allowShell: false,
+      group: undefined,
+      stateDir: join(home, '.local', 'share', 'idm-gridcore', 'node'),
+    })
+  })
+
+  it('takes the file over the defaults and the flags over the file', () => {
+    const config = toml(
+      'full.toml',
+      [
+        'server_url = "http://file:1"',
+        'token = "file-token"',
+        'node_id = "file-id"',
+        'parallelism = 3',
+        'heartbeat_interval = 2',
+        'task_poll_interval = 0.5',
+        'stop_timeout = 4',
+        'container_memory = 64',
+        'runtime = "process"',
+        'network_mode = "host"',
+        'allowed_commands = ["python3"]',
+        'allow_shell = true',
+        'group = "g1"',
+      ].join('\n'),
+    )
+    const fromFile = parseNodeOptions({ config }, env)
+    expect(fromFile).toMatchObject({
+      serverUrl: 'http://file:1',
+      token: 'file-token',
+      nodeId: 'file-id',
+      parallelism: 3,
+      heartbeatMs: 2000,
+      pollMs: 500,
+      stopTimeoutMs: 4000,
+      containerMemoryMb: 64,
+      runtime: 'process',
+      networkMode: 'host',
+      allowedCommands: ['python3'],
+      allowShell: true,
+      group: 'g1',
+    })
+    const fromFlags = parseNodeOptions(
+      {
+        config,
+        'server-url': 'http://flag:2',
+        token: 'flag-token',
+        'node-id': 'flag-id',
+        parallelism: 5,
+        'heartbeat-interval': 300,
+        'task-poll-interval': 200,
+        'stop-timeout': 100,
+        'container-memory': 128,
+        runtime: 'docker',
+        'network-mode': 'bridge',
+        'allow-command': ['node', '/usr/bin/env'],
+        'allow-shell': false,
+        group: 'g2',
+        'state-dir': join(dir, 'state'),
+      },
+      env,
+    )
+    expect(fromFlags).toEqual({
+      configPath: config,
+      serverUrl: 'http://flag:2',
+      token: 'flag-token',
+      nodeId: 'flag-id',
+      parallelism: 5,
+      heartbeatMs: 300,
+      pollMs: 200,
+      stopTimeoutMs: 100,
+      runtime: 'docker',
+      containerMemoryMb: 128,
+      networkMode: 'bridge',
+      allowedCommands: ['node', '/usr/bin/env'],
+      allowShell: false,
+      group: 'g2',
+      stateDir: join(dir, 'state'),
+    })
+  })
+
+  it('finds gridnode.toml where upstream looks ($IDM_GRIDCORE_CONFIG, then the user config dir)', () => {
+    const config = toml('env.toml', 'server_url = "http://env:1"\ntoken = "t"\n')
+    expect(parseNodeOptions({}, { ...env, IDM_GRIDCORE_CONFIG: config }).serverUrl).toBe('http://env:1')
+    const userHome = join(dir, 'home2')
+    mkdirSync(join(userHome, '.config', 'idm-gridcore'), { recursive: true })
+    writeFileSync(
+      join(userHome, '.config', 'idm-gridcore', 'gridnode.toml'),
+      'server_url = "http://u:1"\ntoken = "t"\n',
+    )
+    const o = parseNodeOptions({}, { GRIDCORE_HOME: userHome })
+    expect(o.serverUrl).toBe('http://u:1')
+    expect(o.configPath).toBe(join(userHome, '.config', 'idm-gridcore', 'gridnode.toml'))
+  })
+
+  it('works from flags alone, and lets flags fill what the file lacks', () => {
+    expect(parseNodeOptions({ 'server-url': 'http://h:1', token: 't' }, env)).toMatchObject({
+      configPath: undefined,
+      serverUrl: 'http://h:1',
+    })
+    const config = toml('no-url.toml', 'token = "t"\n')
+    expect(parseNodeOptions({ config, 'server-url': 'http://h:2' }, env).serverUrl).toBe('http://h:2')
+  })
+
+  it('resolves relative program paths: a flag against the working directory, the file against its directory', () => {
+    const config = toml(
+      'rel.toml',
+      'server_url = "http://h:1"\ntoken = "t"\nallowed_commands = ["./bin/tool", "python3", "*"]\n',
+    )
+    expect(parseNodeOptions({ config }, env).allowedCommands).toEqual([
+      join(dir, 'bin', 'tool'),
+      'python3',
+      '*',
+    ])
+    expect(parseNodeOptions({ config, 'allow-command': ['./x/y'] }, env).allowedCommands).toEqual([
+      join(process.cwd(), 'x', 'y'),
+    ])
+  })
+
+  it.each([
+    [
+      {},
+      /the node needs a hub: pass --config gridnode.toml \(server_url, token\) or --server-url and --token/,
+    ],
+    [
+      { config: 'MISSING_URL' },
+      /node config .*no-url2\.toml has no server_url: add server_url = "…" to it, or pass --server-url/,
+    ],
+    [
+      { config: 'MISSING_TOKEN' },
+      /node config .*no-token\.toml has no token: add token = "…" to it, or pass --token/,
+    ],
+    [{ 'server-url': 'ftp://h', token: 't' }, /hub URL "ftp:\/\/h" must start with http:\/\/ or https:\/\//],
+    [{ 'server-url': 'nope', token: 't' }, /hub URL "nope" is not a valid URL/],
+  ])('rejects %j in one line', (flags, err) => {
+    const f = { ...flags } as Record<string, string>
+    if (f.config === 'MISSING_URL') f.config = toml('no-url2.toml', 'token = "t"\n')
+    if (f.config === 'MISSING_TOKEN') f.config = toml('no-token.toml', 'server_url = "http://h:1"\n')
+    expect(() => parseNodeOptions(f, env)).toThrow(err)
+  })
+})
