@@ -118,22 +118,6 @@ export interface HeartbeatRequest {
   runtime_error?: RuntimeErrorReport | null
 }
 
-/** gridcore extension: why the instances of a node's current task fail, sent with its heartbeats. */
-export interface RuntimeErrorReport {
-  /** task_name the failure belongs to */
-  task: string
-  /** last lines of the failing instance's stderr+stdout (<= 20 lines, <= 4096 bytes), or the start error */
-  message: string
-  exit_code: number | null
-  signal: string | null
-  /** instances of this task that exited non-zero or failed to start on this node since it started the task */
-  failed_instances: number
-  /** the instance log file on the node, when there is one */
-  log_path: string | null
-  /** RFC 3339 time of the failure */
-  at: string
-}
-
 export interface HeartbeatResponse {
   stop_requested: boolean
   /** gridcore extension: present and true when the hub does not know this node; register again. */

@@ -1,6 +1,6 @@
 // runtime = "auto": one node that runs command tasks as local processes and image tasks as Docker containers
 // (when an engine answers), so a local cluster runs whatever gridcore run gives it.
-import type { TaskConfig } from '../hub/protocol.js'
+import type { Capability, TaskConfig } from '../hub/protocol.js'
 import type { DockerRuntime } from './docker-runtime.js'
 import type { ProcessRuntime } from './process-runtime.js'
 import type { InstanceSpec, RunningInstance, Runtime } from './runtime.js'
@@ -12,6 +12,11 @@ export class AutoRuntime implements Runtime {
     private readonly processes: ProcessRuntime,
     private readonly docker?: DockerRuntime,
   ) {}
+
+  /** Commands always; images only when a Docker engine answered at start. */
+  capabilities(): Capability[] {
+    return this.docker ? ['command', 'image'] : ['command']
+  }
 
   private pick(task: TaskConfig): Runtime | undefined {
     return task.command != null ? this.processes : this.docker

@@ -3,7 +3,12 @@
 import { hostname } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import { HubClient } from '../client/hub-client.js'
-import { archOfThisMachine, platformForArch, type TaskConfig } from '../hub/protocol.js'
+import {
+  archOfThisMachine,
+  type HeartbeatRequest,
+  platformForArch,
+  type TaskConfig,
+} from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
 import { consumerId, defaultOutputQueue, queueKeys } from '../queue/keys.js'
@@ -51,6 +56,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
       architecture: arch,
       cpu_count: o.parallelism,
       ...(o.group ? { group: o.group } : {}),
+      capabilities: runtime.capabilities(),
     })
 
   // Register, retrying with backoff while the hub is unreachable; a rejected token is final.
@@ -83,23 +89,28 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
   const cleaned = await runtime.cleanupLeftovers(nodeId)
   if (cleaned) log.info(`removed ${cleaned} leftover instance(s) of an earlier run`, { node: nodeId })
 
+  /** The heartbeat body: status, active count, and the current task's error report while it has one. */
+  const beatOf = (): HeartbeatRequest => {
+    const { status, error } = supervisor.status()
+    return {
+      node_id: nodeId,
+      status,
+      active_containers: supervisor.active,
+      ...(error ? { runtime_error: error } : {}),
+    }
+  }
   let beat: Promise<void> = Promise.resolve()
   const heartbeat = () => {
     beat = beat.then(async () => {
       if (stop.aborted) return
-      const { status } = supervisor.status()
       try {
-        const r = await client.heartbeat({ node_id: nodeId, status, active_containers: supervisor.active })
+        const r = await client.heartbeat(beatOf())
         if (r.reregister) {
           log.warn('the hub does not know this node (it restarted or dropped it); registering again', {
             node: nodeId,
           })
           await register(nodeId)
-          await client.heartbeat({
-            node_id: nodeId,
-            status: supervisor.status().status,
-            active_containers: supervisor.active,
-          })
+          await client.heartbeat(beatOf())
         }
         if (r.stop_requested && !stop.aborted) {
           log.info('the hub asked this node to stop', { node: nodeId })
@@ -126,7 +137,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     beforeStart: (task) => recoverOwn(task, nodeId, log),
     onChange: () => {
       const s = supervisor.status()
-      const key = `${s.status}/${supervisor.active}`
+      const key = `${s.status}/${supervisor.active}/${s.error?.at}`
       if (key !== lastStatus) {
         lastStatus = key
         void heartbeat()
@@ -142,7 +153,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     if (stop.aborted || polling) return
     polling = true
     try {
-      const task = await client.currentTask(platform)
+      const task = await client.currentTask(platform, nodeId)
       const fp = fingerprint(task)
       if (fp === current) return
       log.info(

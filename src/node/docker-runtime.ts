@@ -1,7 +1,7 @@
 // The Docker runtime (dockerode): one container per instance, named and limited like upstream GridNode.
 import type Docker from 'dockerode'
 import { connectDocker, dockerError, hasImage, pullImage } from '../docker/engine.js'
-import type { TaskConfig } from '../hub/protocol.js'
+import type { Capability, TaskConfig } from '../hub/protocol.js'
 import { demuxDockerLogs, lastLines, TAIL_LINES } from './output-tail.js'
 import type { Exit, InstanceSpec, RunningInstance, Runtime } from './runtime.js'
 
@@ -23,6 +23,10 @@ export class DockerRuntime implements Runtime {
   private readonly pulls = new Map<string, Promise<void>>()
 
   constructor(private readonly opts: DockerRuntimeOptions) {}
+
+  capabilities(): Capability[] {
+    return ['image']
+  }
 
   cannotRun(task: TaskConfig): string | null {
     if (!task.image) {

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import type { TaskConfig } from '../hub/protocol.js'
+import type { Capability, TaskConfig } from '../hub/protocol.js'
 import { AllowList } from './allow-list.js'
 import { InstanceRecord, killGroup, stopLeftoverInstances } from './instance-record.js'
 import { CappedLog } from './log-file.js'
@@ -31,6 +31,10 @@ export class ProcessRuntime implements Runtime {
     this.stateDir = resolve(opts.stateDir)
     mkdirSync(join(this.stateDir, 'logs'), { recursive: true })
     this.allow = new AllowList({ commands: opts.allowedCommands, allowShell: opts.allowShell })
+  }
+
+  capabilities(): Capability[] {
+    return ['command']
   }
 
   cannotRun(task: TaskConfig): string | null {

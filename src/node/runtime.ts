@@ -1,5 +1,5 @@
 // What a node runtime is: it can tell whether it runs a task, start one instance of it, and clean up.
-import type { TaskConfig } from '../hub/protocol.js'
+import type { Capability, TaskConfig } from '../hub/protocol.js'
 
 export interface InstanceSpec {
   task: TaskConfig
@@ -37,6 +37,8 @@ export class StartError extends Error {
 
 export interface Runtime {
   readonly name: 'docker' | 'process' | 'auto'
+  /** What it runs, declared to the hub on register: "command" (process tasks), "image" (containers). */
+  capabilities(): Capability[]
   /** Why this node cannot run the task, or null when it can. */
   cannotRun(task: TaskConfig): string | null
   start(spec: InstanceSpec): Promise<RunningInstance>

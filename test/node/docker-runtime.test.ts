@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../src/lib/logger.js'
+import { DockerRuntime } from '../../src/node/docker-runtime.js'
+import { Supervisor } from '../../src/node/instances.js'
 import { runCli } from '../helpers/cli.js'
 import { busyboxImage, containersOf, requireDocker } from '../helpers/docker.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
@@ -30,6 +33,11 @@ beforeAll(async () => {
     docker,
     'gc-test/stubborn:1',
     "trap '' TERM; while true; do /bin/busybox sleep 0.2; done",
+  )
+  await busyboxImage(
+    docker,
+    'gc-test/failing:1',
+    `echo "starting $INSTANCE_ID"; echo '{"error": "boom in container"}' >&2; exit 3`,
   )
 }, 120_000)
 afterEach(async () => {
@@ -167,6 +175,46 @@ describe('docker runtime', () => {
       /image 127\.0\.0\.1:1\/gridcore-missing:1 is not on this machine and could not be pulled .*: build it here \(gridcore build\)/,
     )
     expect(n.child.exitCode).toBeNull()
+  })
+
+  it('a container that exits non-zero: its last log lines travel in the error report, then it is removed', async () => {
+    const lines: string[] = []
+    const s = new Supervisor({
+      runtime: new DockerRuntime({ memoryMb: 64 }),
+      nodeId: `rep-${randomBytes(3).toString('hex')}`,
+      parallelism: 1,
+      stopTimeoutMs: 1000,
+      logger: createLogger({ format: 'json', component: 'node', write: (l) => lines.push(l) }),
+    })
+    try {
+      await s.setTask({
+        task_name: 'failing',
+        image: 'gc-test/failing:1',
+        redis_url: null,
+        input_redis: null,
+        output_redis: null,
+        input_queue: null,
+        output_queue: null,
+      })
+      const report = await waitFor('an error report', () => s.status().error, 20_000)
+      expect(report).toMatchObject({
+        task: 'failing',
+        exit_code: 3,
+        signal: null,
+        failed_instances: 1,
+        log_path: null,
+      })
+      // Docker collects stdout and stderr apart: lines of the same instant may come in either order.
+      expect(report.message.split('\n').sort()).toEqual(['starting 0', '{"error": "boom in container"}'])
+      expect(s.status().reason).toMatch(/^instance 0 exited with code 3: /)
+      await waitFor('the container removed', async () =>
+        (await docker.listContainers({ all: true, filters: { name: ['idm-failing-rep-'] } })).every(
+          (c) => c.State === 'running',
+        ),
+      )
+    } finally {
+      await s.stopAll()
+    }
   })
 
   it('no engine: Error status with one clear line, and the node keeps running', async () => {
