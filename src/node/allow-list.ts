@@ -24,8 +24,12 @@ export interface AllowedProgram {
   real: string | null
 }
 
-/** What to execute for a task, or why this node refuses it (one line naming the setting to change). */
-export type Verdict = { argv: string[] } | { refused: string }
+/**
+ * What to execute for a task, or why this node refuses it (one line naming the setting to change). An allowed
+ * program is executed by its real path (so a link swapped after the check changes nothing), with `argv0` the path
+ * it was found at (so multi-call binaries such as busybox still see the name they were called by).
+ */
+export type Verdict = { argv: string[]; argv0?: string } | { refused: string }
 
 export class AllowList {
   readonly any: boolean
@@ -90,7 +94,7 @@ export class AllowList {
       }
     }
     const real = realpathSync(found)
-    if (this.programs.some((p) => p.real === real)) return { argv: [found, ...argv.slice(1)] }
+    if (this.programs.some((p) => p.real === real)) return { argv: [real, ...argv.slice(1)], argv0: found }
     const allowed = this.programs.map((p) => `${p.entry} = ${p.real ?? 'not found'}`).join(', ')
     return {
       refused: `command "${program}" (${real}) is not in this node's allowed_commands (${allowed}): add its path to allowed_commands in gridnode.toml (or --allow-command)`,

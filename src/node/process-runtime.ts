@@ -49,13 +49,16 @@ export class ProcessRuntime implements Runtime {
     const cwd = cwdOf(spec.task)
     const v = this.allow.check(spec.task, cwd)
     if ('refused' in v) throw new StartError(v.refused)
-    const argv = v.argv
+    const { argv, argv0 } = v
     const { execa } = await import('execa')
     const logPath = join(this.stateDir, 'logs', `${safe(spec.task.task_name)}-${spec.instance}.log`)
     const log = new CappedLog(logPath)
     const tail = new OutputTail()
-    log.write(`[gridcore ${new Date().toISOString()}] start: ${argv.join(' ')}\n`)
+    log.write(
+      `[gridcore ${new Date().toISOString()}] start: ${[argv0 ?? argv[0], ...argv.slice(1)].join(' ')}\n`,
+    )
     const child = execa(argv[0]!, argv.slice(1), {
+      argv0,
       env: spec.env,
       extendEnv: true,
       cwd,
@@ -77,7 +80,7 @@ export class ProcessRuntime implements Runtime {
     }).catch((err: Error) => {
       log.write(`[gridcore] could not start: ${err.message}\n`)
       log.close()
-      throw new StartError(`could not start ${argv[0]}: ${err.message}`, logPath)
+      throw new StartError(`could not start ${argv0 ?? argv[0]}: ${err.message}`, logPath)
     })
     this.record ??= new InstanceRecord(this.stateDir, spec.nodeId)
     this.record.add({ pid, task: spec.task.task_name, instance: spec.instance, log_path: logPath })

@@ -1,10 +1,12 @@
 // allowed_commands on a real node: another file named like an allowed program is refused (the attack of a
 // script named python3 in a directory of its own), the real one runs, a shell task needs allow_shell.
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { TaskConfig } from '../../src/hub/protocol.js'
+import { ProcessRuntime } from '../../src/node/process-runtime.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
 import { type NodeProc, startNodeProc, stopNodes, waitFor } from '../helpers/node.js'
 import { sleep } from '../helpers/procs.js'
@@ -18,6 +20,15 @@ const nodes: NodeProc[] = []
 const UPSTREAM = fileURLToPath(new URL('../fixtures/upstream_consumer.py', import.meta.url))
 const marker = join(dir, 'pwned')
 const attack = join(dir, 'attack')
+const TASK: TaskConfig = {
+  task_name: 't',
+  image: '',
+  redis_url: null,
+  input_redis: null,
+  output_redis: null,
+  input_queue: null,
+  output_queue: null,
+}
 
 beforeAll(async () => {
   hub = await startTestHub({ dir })
@@ -101,5 +112,27 @@ describe('shell tasks', () => {
     await stopNodes(nodes)
     node({ allowed_commands: '["python3"]' }, ['--allow-shell'])
     await waitFor('the shell task ran', () => existsSync(marker))
+  })
+})
+
+describe('an allowed link to a multi-call binary', () => {
+  it('runs the real file under the name it was called by (busybox applets keep working)', async () => {
+    const bb = join(dir, 'bb')
+    mkdirSync(bb)
+    symlinkSync('/bin/busybox', join(bb, 'echo'))
+    const runtime = new ProcessRuntime({
+      allowedCommands: [join(bb, 'echo')],
+      allowShell: false,
+      stateDir: join(dir, 'bb-state'),
+    })
+    const inst = await runtime.start({
+      task: { ...TASK, task_name: 'bb', command: [join(bb, 'echo'), 'hello from an applet'] },
+      nodeId: 'n',
+      instance: 0,
+      env: {},
+    })
+    const exit = await inst.exited
+    expect(exit).toEqual({ code: 0, signal: null, output: 'hello from an applet' })
+    expect(readFileSync(inst.logPath!, 'utf8')).toContain(`start: ${join(bb, 'echo')} hello from an applet`)
   })
 })

@@ -49,15 +49,20 @@ describe('AllowList', () => {
     })
     expect(l.check(task(['./tool']), join(dir, 'evil'))).toHaveProperty('refused')
     // A bare name resolves through the node's PATH, never through the task's directory.
-    expect(l.check(task(['tool']), join(dir, 'evil'))).toEqual({ argv: [join(dir, 'links', 'tool')] })
+    expect(l.check(task(['tool']), join(dir, 'evil'))).toEqual({
+      argv: [realpathSync(good)],
+      argv0: join(dir, 'links', 'tool'),
+    })
   })
 
-  it('accepts the allowed program by name, by a link to it and by its real path, and runs the resolved file', () => {
+  it('accepts the allowed program by name, by a link to it and by its real path, and runs the real file', () => {
     const l = list(['tool'])
-    expect(l.check(task(['tool', 'a b']), dir)).toEqual({ argv: [join(dir, 'links', 'tool'), 'a b'] })
-    expect(l.check(task('tool "a b" c'), dir)).toEqual({ argv: [join(dir, 'links', 'tool'), 'a b', 'c'] })
-    expect(l.check(task([good]), dir)).toEqual({ argv: [good] })
-    expect(l.check(task(['./links/tool']), dir)).toEqual({ argv: [join(dir, 'links', 'tool')] })
+    const real = realpathSync(good)
+    const link = join(dir, 'links', 'tool')
+    expect(l.check(task(['tool', 'a b']), dir)).toEqual({ argv: [real, 'a b'], argv0: link })
+    expect(l.check(task('tool "a b" c'), dir)).toEqual({ argv: [real, 'a b', 'c'], argv0: link })
+    expect(l.check(task([good]), dir)).toEqual({ argv: [real], argv0: good })
+    expect(l.check(task(['./links/tool']), dir)).toEqual({ argv: [real], argv0: link })
   })
 
   it('compares the system python3 by real path (python3 -> python3.x)', () => {
@@ -65,9 +70,10 @@ describe('AllowList', () => {
     const real = realpathSync('/usr/bin/python3')
     expect(l.programs[0]!.real).toBe(real)
     expect(l.check(task(['/usr/bin/python3', '-c', '1']), dir)).toEqual({
-      argv: ['/usr/bin/python3', '-c', '1'],
+      argv: [real, '-c', '1'],
+      argv0: '/usr/bin/python3',
     })
-    expect(l.check(task([real]), dir)).toEqual({ argv: [real] })
+    expect(l.check(task([real]), dir)).toEqual({ argv: [real], argv0: real })
     expect(new AllowList({ commands: ['/usr/bin/python3'], allowShell: false }).programs[0]!.real).toBe(real)
   })
 
