@@ -47,7 +47,7 @@ describe('error reports', () => {
     scaffold({ template: 'python', name: 'py', dir: join(dir, 'py') })
     const { s } = supervise()
     const t0 = Date.now()
-    await s.setTask(task('py-no-redis', ['/usr/bin/python3', '-I', '-S', join(dir, 'py', 'consumer.py')]))
+    await s.setTask(task('py-no-redis', ['/usr/bin/python3', '-E', '-S', join(dir, 'py', 'consumer.py')]))
     const report = await waitFor('an error report', () => s.status().error, 10_000)
     expect(Date.now() - t0).toBeLessThan(5_000)
     expect(report).toMatchObject({
@@ -96,6 +96,21 @@ describe('error reports', () => {
     await s.setTask(task('fine', ['sh', '-c', 'exec sleep 100']))
     await waitFor('Running', () => s.status().status === 'Running')
     expect(s.status().error).toBeNull()
+  })
+})
+
+describe('tasks this node cannot run', () => {
+  it('an image-only task on the process runtime (from a hub that serves it anyway): Error with the reason', async () => {
+    const { s } = supervise()
+    await s.setTask({ ...task('img-only', []), command: undefined, image: 'x:1' })
+    expect(s.status()).toMatchObject({
+      status: 'Error',
+      reason: expect.stringMatching(
+        /has only an image and this node runs local processes: register it with --command/,
+      ),
+      error: { task: 'img-only', failed_instances: 1, exit_code: null, log_path: null },
+    })
+    expect(s.active).toBe(0)
   })
 })
 
