@@ -227,15 +227,17 @@ describe('process runtime', () => {
     await waitFor('Idle', () => status(n, 'Idle'))
   })
 
-  it('an image-only task on a process node is an Error with the reason, not a crash', async () => {
+  it('an image-only task is not handed to a process node: it stays Idle and starts nothing', async () => {
     const n = node()
+    const id = await n.id()
     await hub.call('POST', '/api/tasks', {
       body: { name: 'img-only', image: 'x:1', input_redis: redis.url, ...queues() },
     })
-    await waitFor('Error', () => status(n, 'Error'))
-    expect(n.logs().some((l) => /has only an image and this node runs local processes/.test(l.msg))).toBe(
-      true,
-    )
+    const polled = await hub.call('GET', `/gridnode/task?platform=linux/amd64&node_id=${id}`)
+    expect(polled.json).toBeNull()
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(await status(n, 'Idle')).toBe(true)
+    expect(n.logs().some((l) => /starting \d+ instance/.test(l.msg))).toBe(false)
     expect(n.child.exitCode).toBeNull()
   })
 
