@@ -236,7 +236,11 @@ describe('process runtime', () => {
     const polled = await hub.call('GET', `/gridnode/task?platform=linux/amd64&node_id=${id}`)
     expect(polled.json).toBeNull()
     await new Promise((r) => setTimeout(r, 1_500))
-    expect(await status(n, 'Idle')).toBe(true)
+    expect(await row(n)).toMatchObject({
+      runtime_status: 'Idle',
+      active_containers: 0,
+      capabilities: ['command'],
+    })
     expect(n.logs().some((l) => /starting \d+ instance/.test(l.msg))).toBe(false)
     expect(n.child.exitCode).toBeNull()
   })
