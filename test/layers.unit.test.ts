@@ -11,7 +11,7 @@ const LAYERS = [
   ['cli'], // base commands, shared flags, progress, spinner, formatting: the terminal side
   ['run'], // gridcore run / demo: register, push, watch, collect as one step
   ['deploy', 'node', 'skill', 'templates'], // local cluster up/down, the embedded node, the skill, scaffolds
-  ['cluster'], // profiles, the local cluster record, which queues a command targets, status
+  ['cluster', 'autofinish'], // profiles, cluster record, targets, status; the hub's auto-finish drain watcher
   ['queue'], // the reliable queue protocol over Redis: keys, Lua, push, consume, watch, results
   ['client', 'redis', 'docker'], // the hub's HTTP client, Redis connections and RESP, the Docker engine
   ['hub'], // the embedded ComputeHub: protocol types, routes, state

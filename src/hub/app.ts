@@ -3,8 +3,9 @@
 import type { Logger } from '../lib/logger.js'
 import { tokenChecker } from './auth.js'
 import { BodyRejection, contentTypeRejection, MAX_BODY_BYTES, parseJsonBody, tooLarge } from './body.js'
-import { empty, type HubResponse, text } from './response.js'
+import { empty, type Held, type HubResponse, isHeld, text } from './response.js'
 import { type Endpoint, hubRoutes, type RouteContext } from './routes.js'
+import { schedRoutes } from './sched-routes.js'
 import type { HubState } from './state.js'
 import type { TaskStore } from './store.js'
 import { decodeSegment, parseTarget } from './target.js'
@@ -24,6 +25,8 @@ export type Decision =
   | { kind: 'respond'; response: HubResponse; authorized: boolean }
   /** An authorized request whose body is needed: read at most `limit` bytes, then call `handle`. */
   | { kind: 'read-body'; limit: number; handle(body: Uint8Array): HubResponse }
+  /** An authorized long poll: the answer comes when `wait` resolves (at once when `signal` aborts). */
+  | { kind: 'hold'; now: HubResponse; wait(signal: AbortSignal): Promise<HubResponse> }
 
 export interface HubRequestInit {
   method?: string
@@ -33,8 +36,11 @@ export interface HubRequestInit {
 
 export interface HubApp {
   decide(head: RequestHead): Decision
-  /** The whole exchange in-process, without a socket (tests, tools): like Hono's app.request. */
+  /** The whole exchange in-process, without a socket (tests, tools): like Hono's app.request. A long poll is
+   * answered at once. */
   request(target: string, init?: HubRequestInit): HubResponse
+  /** As `request`, but a long poll waits as over a socket (until its answer changes, its wait ends or `signal`). */
+  requestAsync(target: string, init?: HubRequestInit & { signal?: AbortSignal }): Promise<HubResponse>
 }
 
 export interface HubAppOptions {
@@ -56,27 +62,29 @@ export function createHubApp(opts: HubAppOptions): HubApp {
   const { logger } = opts
   const authorized = tokenChecker(opts.token)
   const health: Endpoint = { body: false, run: () => text(200, 'OK') }
-  const routes = [{ path: '/health', methods: new Map([['GET', health]]) }, ...hubRoutes(opts)].map(
-    (r): CompiledRoute => {
-      const keys: string[] = []
-      const source = r.path.replace(/\{(\w+)\}/g, (_m, k: string) => {
-        keys.push(k)
-        return '([^/]+)'
-      })
-      const allow = [...r.methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(',')
-      return {
-        pattern: new RegExp(`^${source}$`),
-        keys,
-        methods: r.methods,
-        allow,
-        public: r.path === '/health',
-      }
-    },
-  )
+  const routes = [
+    { path: '/health', methods: new Map([['GET', health]]) },
+    ...hubRoutes(opts),
+    ...schedRoutes(opts),
+  ].map((r): CompiledRoute => {
+    const keys: string[] = []
+    const source = r.path.replace(/\{(\w+)\}/g, (_m, k: string) => {
+      keys.push(k)
+      return '([^/]+)'
+    })
+    const allow = [...r.methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(',')
+    return {
+      pattern: new RegExp(`^${source}$`),
+      keys,
+      methods: r.methods,
+      allow,
+      public: r.path === '/health',
+    }
+  })
 
   /** Runs a handler: body rejections become their status, anything else a logged 500. */
-  const run = (method: string, target: string, fn: () => HubResponse): HubResponse => {
-    let res: HubResponse
+  const run = (method: string, target: string, fn: () => HubResponse | Held): HubResponse | Held => {
+    let res: HubResponse | Held
     try {
       res = fn()
     } catch (err) {
@@ -86,6 +94,16 @@ export function createHubApp(opts: HubAppOptions): HubApp {
         res = text(500, 'Internal Server Error')
       }
     }
+    if (isHeld(res)) {
+      const held = res
+      return {
+        now: headOf(method, held.now),
+        held: async (signal) => headOf(method, await held.held(signal)),
+      }
+    }
+    return headOf(method, res)
+  }
+  const headOf = (method: string, res: HubResponse): HubResponse => {
     if (method !== 'HEAD') return res
     // HEAD: GET's status and headers, its length included, and no body.
     return {
@@ -123,29 +141,56 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       if (value === null) return respond(text(400, `Invalid URL: Invalid UTF-8 in \`${key}\``), ok)
       ctx.params.set(key, value)
     }
-    if (!endpoint.body)
-      return respond(
-        run(head.method, head.target, () => endpoint.run(ctx)),
-        ok,
-      )
+    if (endpoint.body === false) {
+      const res = run(head.method, head.target, () => endpoint.run(ctx))
+      return isHeld(res) ? { kind: 'hold', now: res.now, wait: res.held } : respond(res, ok)
+    }
     const badType = contentTypeRejection(head.header('content-type'))
+    if (endpoint.body === 'optional') {
+      // Without a JSON content type the body is not read, as by upstream's handlers that take none.
+      if (badType)
+        return respond(run(head.method, head.target, () => endpoint.run(ctx, null)) as HubResponse, ok)
+      return {
+        kind: 'read-body',
+        limit: MAX_BODY_BYTES,
+        handle: (body) =>
+          run(head.method, head.target, () =>
+            endpoint.run(ctx, body.length === 0 ? null : parseJsonBody(body)),
+          ) as HubResponse,
+      }
+    }
     if (badType) return respond(text(badType.status, badType.message), ok)
     return {
       kind: 'read-body',
       limit: MAX_BODY_BYTES,
-      handle: (body) => run(head.method, head.target, () => endpoint.run(ctx, parseJsonBody(body))),
+      handle: (body) =>
+        run(head.method, head.target, () => endpoint.run(ctx, parseJsonBody(body))) as HubResponse,
     }
+  }
+
+  const exchange = (target: string, init: HubRequestInit): Decision => {
+    const headers = new Map(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+    return decide({ method: init.method ?? 'GET', target, header: (n) => headers.get(n) })
+  }
+  const withBody = (decision: Decision & { kind: 'read-body' }, init: HubRequestInit): HubResponse => {
+    const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? new Uint8Array())
+    if (body.length > decision.limit) return text(413, tooLarge().message)
+    return decision.handle(body)
   }
 
   return {
     decide,
     request(target, init = {}) {
-      const headers = new Map(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
-      const decision = decide({ method: init.method ?? 'GET', target, header: (n) => headers.get(n) })
+      const decision = exchange(target, init)
       if (decision.kind === 'respond') return decision.response
-      const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? new Uint8Array())
-      if (body.length > decision.limit) return text(413, tooLarge().message)
-      return decision.handle(body)
+      if (decision.kind === 'hold') return decision.now
+      return withBody(decision, init)
+    },
+    async requestAsync(target, init = {}) {
+      const decision = exchange(target, init)
+      if (decision.kind === 'respond') return decision.response
+      if (decision.kind === 'hold') return decision.wait(init.signal ?? new AbortController().signal)
+      return withBody(decision, init)
     },
   }
 }

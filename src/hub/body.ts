@@ -7,6 +7,7 @@ import type {
   RuntimeErrorReport,
   RuntimeStatus,
 } from './protocol.js'
+import { GROUP_NAME, PRIORITY_NAMES, parsePriority } from './scheduler.js'
 
 export class BodyRejection extends Error {
   constructor(
@@ -134,12 +135,82 @@ export function readTaskRequest(o: JsonObject): RegisterTaskRequest {
   }
   const shell = optBool(o, 'shell')
   if (shell !== undefined) spec.shell = shell
+  readScheduling(o, spec)
   const unique = optBool(o, 'unique')
   if (unique !== undefined) spec.unique = unique
   if (unique && spec.name.trim() === '') {
     throw dataError('name: must not be empty when `unique` is true (the name is what is claimed)')
   }
   return spec
+}
+
+/** gridcore's scheduling fields of a task: priority, group, after, auto_finish, auto_finish_settle. */
+function readScheduling(o: JsonObject, spec: RegisterTaskRequest) {
+  const priority = optPriority(o, 'priority')
+  if (priority !== undefined) spec.priority = priority
+  const group = optGroup(o, 'group')
+  if (group !== undefined) spec.group = group
+  const after = strList(o, 'after')
+  if (after !== undefined) {
+    if (after.some((a) => a === '')) throw dataError('after: task names must not be empty')
+    spec.after = after
+  }
+  const auto = optBool(o, 'auto_finish')
+  if (auto !== undefined) spec.auto_finish = auto
+  const settle = o.get('auto_finish_settle')
+  if (settle !== undefined && settle !== null) {
+    if (!(settle instanceof JsonNumber) || !(settle.value >= 0 && settle.value <= 86_400))
+      throw dataError(`auto_finish_settle: expected seconds from 0 to 86400, got ${typeName(settle)}`)
+    spec.auto_finish_settle = settle.value
+  }
+}
+
+/** A priority: an integer 0-4 or a level name (CRITICAL, HIGH, NORMAL, LOW, IDLE; any case). */
+function optPriority(o: JsonObject, key: string): number | undefined {
+  const v = o.get(key)
+  if (v === undefined || v === null) return undefined
+  const level =
+    v instanceof JsonNumber && v.isIntegerLiteral
+      ? parsePriority(v.value)
+      : typeof v === 'string'
+        ? parsePriority(v)
+        : null
+  if (level === null)
+    throw dataError(
+      `${key}: expected 0-4 or one of ${PRIORITY_NAMES.join(', ')} (0 CRITICAL is the most urgent), got ${typeName(v)}`,
+    )
+  return level
+}
+
+function optGroup(o: JsonObject, key: string): string | undefined {
+  const v = optStr(o, key)
+  if (v !== undefined && !GROUP_NAME.test(v))
+    throw dataError(
+      `${key}: "${v}" is not a group name: expected letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)`,
+    )
+  return v
+}
+
+/** The optional body of POST /api/tasks/finish: which group's task, or which running task by name. */
+export function readFinish(o: JsonObject | null): { group?: string; name?: string } {
+  if (!o) return {}
+  const group = optGroup(o, 'group')
+  const name = optStr(o, 'name')
+  if (group !== undefined && name !== undefined)
+    throw dataError('give `group` or `name`, not both (a name already says its group)')
+  return { ...(group !== undefined ? { group } : {}), ...(name !== undefined ? { name } : {}) }
+}
+
+/** POST /api/tasks/cancel: {name}. */
+export function readName(o: JsonObject): { name: string } {
+  return { name: str(o, 'name') }
+}
+
+/** POST /api/tasks/priority: {name, priority}. */
+export function readPriorityChange(o: JsonObject): { name: string; priority: number } {
+  const priority = optPriority(o, 'priority')
+  if (priority === undefined) throw dataError('missing field `priority`')
+  return { name: str(o, 'name'), priority }
 }
 
 export function readRegister(o: JsonObject): RegisterRequest {
@@ -150,6 +221,8 @@ export function readRegister(o: JsonObject): RegisterRequest {
     cpu_count: int(o, 'cpu_count', 'u32'),
     group: optStr(o, 'group') ?? null,
   }
+  const explicit = optBool(o, 'group_explicit')
+  if (explicit !== undefined) req.group_explicit = explicit
   const capabilities = strList(o, 'capabilities')
   if (capabilities !== undefined) req.capabilities = capabilities
   return req

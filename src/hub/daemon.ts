@@ -1,6 +1,7 @@
 // Starts the embedded ComputeHub: loads persisted tasks, serves the protocol, sweeps silent nodes.
 import { createLogger, type LogFormat, type Logger } from '../lib/logger.js'
 import { createHubApp } from './app.js'
+import { AutoFinisher, type AutoFinishOptions, type DrainWatcher } from './auto-finish.js'
 import { type Listening, type ListenLimits, listen } from './listen.js'
 import { HubState } from './state.js'
 import { fileTaskStore } from './store.js'
@@ -17,6 +18,9 @@ export interface HubOptions {
   sweepIntervalMs?: number
   /** Header/body time, connection caps (defaults: DEFAULT_LIMITS in listen.ts). */
   limits?: Partial<ListenLimits>
+  /** Makes the judge of auto_finish tasks' queues; without one such tasks wait for a finish like any other. */
+  drainWatcher?: (logger: Logger) => DrainWatcher
+  autoFinish?: AutoFinishOptions
 }
 
 export interface RunningHub extends Listening {
@@ -31,6 +35,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const state = new HubState(store.load())
   const app = createHubApp({ state, store, token: opts.token, logger })
   const listening = await listen(app, opts.bind, logger, opts.limits)
+  const autoFinisher = opts.drainWatcher
+    ? new AutoFinisher(state, store, opts.drainWatcher(logger), logger, opts.autoFinish)
+    : undefined
+  autoFinisher?.start()
   const nodeTimeout = opts.nodeTimeoutMs ?? 60_000
   const sweep = setInterval(() => {
     const dropped = state.nodes.sweep(nodeTimeout)
@@ -50,6 +58,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     state,
     async stop() {
       clearInterval(sweep)
+      await autoFinisher?.stop()
       await listening.close()
       logger.info('stopped')
     },

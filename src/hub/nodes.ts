@@ -55,7 +55,8 @@ export class NodeRegistry {
         status: 'Online',
         runtime_status: null,
         active_containers: 0,
-        ...(req.group ? { group: req.group } : {}),
+        // A node that names a group without saying how it got it is taken at its word (explicit).
+        ...(req.group ? { group: req.group, group_explicit: req.group_explicit ?? true } : {}),
       },
       stopRequested: false,
       lastSeenMs: now,
@@ -72,6 +73,12 @@ export class NodeRegistry {
     const declared = id === undefined ? undefined : this.nodes.get(id)?.capabilities
     if (!declared) return UPSTREAM_CAPABILITIES
     return new Set(CAPABILITIES.filter((c) => declared.includes(c)))
+  }
+
+  /** A registered node's group and whether it was set explicitly; {} for an unknown or upstream node. */
+  groupOf(id: string | undefined): { group?: string; explicit?: boolean } {
+    const info = id === undefined ? undefined : this.nodes.get(id)?.info
+    return info?.group ? { group: info.group, explicit: info.group_explicit ?? true } : {}
   }
 
   heartbeat(req: HeartbeatRequest): HeartbeatOutcome {

@@ -1,4 +1,5 @@
 // The ComputeHub wire format (upstream IDM-GridCore v0.3.0) plus gridcore's additive, optional fields.
+import { createHash } from 'node:crypto'
 
 export type TaskStatus = 'Pending' | 'Running' | 'Completed'
 export type RuntimeStatus = 'Running' | 'Idle' | 'Error'
@@ -22,6 +23,16 @@ export interface TaskSpec {
   shell?: boolean | null
   /** gridcore extension: working directory for process-runtime instances (used when it exists on the node). */
   cwd?: string | null
+  /** gridcore extension: 0 CRITICAL, 1 HIGH, 2 NORMAL (absent), 3 LOW, 4 IDLE. */
+  priority?: number | null
+  /** gridcore extension: the worker group whose nodes run it (absent: `default`). */
+  group?: string | null
+  /** gridcore extension: names of earlier tasks that must be completed before this one starts. */
+  after?: string[] | null
+  /** gridcore extension: the hub finishes the task once its queues are drained (and stay so for the settle time). */
+  auto_finish?: boolean | null
+  /** gridcore extension: seconds the queues must stay drained before an auto-finish (absent: the hub's default). */
+  auto_finish_settle?: number | null
 }
 
 /** The body of POST /api/tasks: a task, plus gridcore's request-only flag. */
@@ -48,6 +59,43 @@ export interface TaskList {
   current: string | null
   pending: string[]
   completed: string[]
+  /** gridcore extension, present only when a task is outside the `default` group: every group's own lists. */
+  groups?: Record<string, GroupTasks>
+}
+
+/** gridcore extension: one worker group's tasks (pending in the order they would start). */
+export interface GroupTasks {
+  current: string | null
+  pending: string[]
+  completed: string[]
+  cancelled: string[]
+}
+
+/** gridcore extension: a task's status on the hub; `Cancelled` tasks left the queue before they ran. */
+export type TaskState = TaskStatus | 'Cancelled'
+
+/** gridcore extension: GET /api/tasks/{name}, what the hub knows about one task. */
+export interface TaskDetails {
+  name: string
+  status: TaskState
+  priority: number
+  priority_name: string
+  group: string
+  after: string[]
+  /** Dependencies not completed yet; a cancelled one is named with " (cancelled)": it will never complete. */
+  waiting_for: string[]
+  auto_finish: boolean
+  /** Place among its group's pending tasks (1 = starts next), or null when not pending. */
+  position: number | null
+  /** null for a task registered before the hub kept times. */
+  registered_at: string | null
+  started_at: string | null
+  finished_at: string | null
+  /** How it ended: `finish` (task finish or /api/tasks/next), `auto-finish`, `cancel`; null while not ended. */
+  ended_by: 'finish' | 'auto-finish' | 'cancel' | null
+  /** Times a more urgent task took its place while it ran. */
+  preemptions: number
+  spec: TaskSpec
 }
 
 export interface FinishResponse {
@@ -72,6 +120,8 @@ export interface NodeInfo {
   active_containers: number
   /** gridcore extension: the node's group, when it reported one. */
   group?: string
+  /** gridcore extension: whether that group was set explicitly (false: auto-detected, may run `default` tasks). */
+  group_explicit?: boolean
   /** gridcore extension: what the node said it can run when it registered (absent: an upstream node). */
   capabilities?: string[]
   /** gridcore extension: the latest instance failure the node reported, for any task. */
@@ -99,8 +149,10 @@ export interface RegisterRequest {
   hostname: string
   architecture: string
   cpu_count: number
-  /** gridcore extension: a label for the kind of node (OS, runtime, capability). */
+  /** gridcore extension: the node's worker group (OS, runtime or capability label). */
   group?: string | null
+  /** gridcore extension: true when the group was set (config, flag, WORKER_GROUP), false when auto-detected. */
+  group_explicit?: boolean | null
   /** gridcore extension: what this node can run; absent means an upstream node (["image"]). */
   capabilities?: string[]
 }
@@ -142,4 +194,14 @@ export function platformForArch(arch: string): string {
 export function archOfThisMachine(): string {
   const map: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'arm', ia32: 'x86' }
   return map[process.arch] ?? process.arch
+}
+
+/**
+ * gridcore extension: a short fingerprint of a /gridnode/task answer. A long-polling node sends the one of the task
+ * it runs as `known`; the hub holds the poll while its answer has that fingerprint.
+ */
+export function taskFingerprint(config: TaskConfig | null): string {
+  return config === null
+    ? 'none'
+    : createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16)
 }

@@ -23,3 +23,12 @@ export const empty = (status: number, headers: Record<string, string> = {}): Hub
   headers,
   body: '',
 })
+
+/** An answer that may wait (a long poll): `now` if it cannot wait, `held` resolves when it is ready. */
+export interface Held {
+  now: HubResponse
+  /** Resolves with the answer once ready; at once when `signal` aborts (the client left, the hub stops). */
+  held(signal: AbortSignal): Promise<HubResponse>
+}
+
+export const isHeld = (r: HubResponse | Held): r is Held => 'held' in r

@@ -1,10 +1,12 @@
-// The ComputeHub's routes: upstream's paths, codes and bodies, plus gridcore's additive fields and one extra route.
+// The ComputeHub's routes: upstream's paths, codes and bodies, plus gridcore's additive fields, queries and routes.
 import type { Logger } from '../lib/logger.js'
-import { readHeartbeat, readRegister, readTaskRequest } from './body.js'
+import { readFinish, readHeartbeat, readRegister, readTaskRequest } from './body.js'
 import type { JsonObject } from './json.js'
+import { longPoll, requestedWaitMs } from './long-poll.js'
 import { platformForArch } from './protocol.js'
-import { empty, type HubResponse, json, text } from './response.js'
-import type { HubState } from './state.js'
+import { empty, type Held, type HubResponse, json, text } from './response.js'
+import { DEFAULT_GROUP } from './scheduler.js'
+import type { Asker, HubState } from './state.js'
 import type { TaskStore } from './store.js'
 import { lastQueryValue } from './target.js'
 
@@ -15,8 +17,10 @@ export interface RouteContext {
 }
 
 export type Endpoint =
-  | { body: false; run(ctx: RouteContext): HubResponse }
+  | { body: false; run(ctx: RouteContext): HubResponse | Held }
   | { body: true; run(ctx: RouteContext, body: JsonObject): HubResponse }
+  /** A body that may be absent: without a JSON content type it is ignored, as by a handler that takes none. */
+  | { body: 'optional'; run(ctx: RouteContext, body: JsonObject | null): HubResponse }
 
 export interface Route {
   /** Path with `{param}` segments, matched against the raw (undecoded) path. */
@@ -25,11 +29,23 @@ export interface Route {
   methods: Map<string, Endpoint>
 }
 
-const plain = (run: (ctx: RouteContext) => HubResponse): Endpoint => ({ body: false, run })
-const withBody = (run: (ctx: RouteContext, body: JsonObject) => HubResponse): Endpoint => ({
+export const plain = (run: (ctx: RouteContext) => HubResponse | Held): Endpoint => ({ body: false, run })
+export const withBody = (run: (ctx: RouteContext, body: JsonObject) => HubResponse): Endpoint => ({
   body: true,
   run,
 })
+const optionalBody = (run: (ctx: RouteContext, body: JsonObject | null) => HubResponse): Endpoint => ({
+  body: 'optional',
+  run,
+})
+
+/** A node's group on a poll: the `group` query (else the registered one); explicit unless it registered as auto. */
+function askerOf(state: HubState, query: URLSearchParams, nodeId: string | undefined): Asker {
+  const registered = state.nodes.groupOf(nodeId)
+  const group = lastQueryValue(query, 'group') || registered.group
+  if (!group) return {}
+  return { group, explicit: registered.group === group ? registered.explicit : true }
+}
 
 export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Logger }): Route[] {
   const { state, store, logger } = deps
@@ -49,15 +65,35 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
             })
             return text(409, `Task '${spec.name}' is already pending or running`)
           }
+          if ('refused' in r) return text(422, r.refused)
           persist()
-          logger.info(`task '${spec.name}' registered${r.started ? ' and started' : ''}`, { task: spec.name })
+          const group = spec.group ?? DEFAULT_GROUP
+          if (r.preempted)
+            logger.info(`task '${spec.name}' preempted '${r.preempted}' in group ${group}`, {
+              task: spec.name,
+              preempted: r.preempted,
+              group,
+            })
+          logger.info(`task '${spec.name}' registered${r.started ? ' and started' : ''}`, {
+            task: spec.name,
+            group,
+          })
           return empty(201)
         }),
       ],
-      ['GET', plain(() => json(state.listTasks()))],
+      [
+        'GET',
+        plain(({ query }) => {
+          // gridcore extension: ?group=NAME lists that group alone; without it, upstream's shape.
+          const group = lastQueryValue(query, 'group')
+          return json(group === undefined ? state.listTasks() : state.tasks.group(group))
+        }),
+      ],
     ]),
-    // gridcore extension: the running task as registered (name, image(s), queues, command), or null.
-    route('/api/tasks/current', [['GET', plain(() => json(state.runningTask()))]]),
+    // gridcore extension: a group's running task as registered (name, image(s), queues, command), or null.
+    route('/api/tasks/current', [
+      ['GET', plain(({ query }) => json(state.runningTask(lastQueryValue(query, 'group') ?? DEFAULT_GROUP)))],
+    ]),
     route('/api/tasks/next', [
       [
         'POST',
@@ -73,8 +109,18 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
     route('/api/tasks/finish', [
       [
         'POST',
-        plain(() => {
-          const r = state.finish()
+        // Upstream sends no body: the `default` group. gridcore's {group} or {name} finish another group's task.
+        optionalBody((_ctx, body) => {
+          const which = readFinish(body)
+          let group = which.group ?? DEFAULT_GROUP
+          if (which.name !== undefined) {
+            const t = state.tasks.find(which.name)
+            if (!t) return text(404, `Task '${which.name}' not found`)
+            if (t.status !== 'Running')
+              return text(409, `Task '${which.name}' is not running (it is ${t.status})`)
+            group = t.spec.group ?? DEFAULT_GROUP
+          }
+          const r = state.finish(group)
           if (!r) return text(400, 'No current task running')
           persist()
           logger.info(
@@ -88,7 +134,17 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
         }),
       ],
     ]),
-    route('/api/nodes', [['GET', plain(() => json(state.nodes.list()))]]),
+    route('/api/nodes', [
+      [
+        'GET',
+        plain(({ query }) => {
+          // gridcore extension: ?group=NAME keeps that group's nodes (a node that named none is in `default`).
+          const group = lastQueryValue(query, 'group')
+          const nodes = state.nodes.list()
+          return json(group === undefined ? nodes : nodes.filter((n) => (n.group ?? DEFAULT_GROUP) === group))
+        }),
+      ],
+    ]),
     route('/api/nodes/{node_id}/stop', [
       [
         'POST',
@@ -111,10 +167,13 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
             hostname: r.hostname,
             cpus: r.cpu_count,
             ...(r.capabilities ? { capabilities: r.capabilities } : {}),
+            ...(r.group ? { group: r.group, group_explicit: r.group_explicit ?? true } : {}),
           })
+          state.changed()
           const config = state.taskConfigFor(
             platformForArch(r.architecture),
             state.nodes.capabilitiesOf(nodeId),
+            state.nodes.groupOf(nodeId),
           )
           return json({ node_id: nodeId, current_task: config })
         }),
@@ -149,7 +208,10 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
         plain(({ query }) => {
           const platform = lastQueryValue(query, 'platform') ?? 'linux/amd64'
           const nodeId = lastQueryValue(query, 'node_id')
-          return json(state.taskConfigFor(platform, state.nodes.capabilitiesOf(nodeId)))
+          // Capabilities and group are read again at each answer: the node may register again while it waits.
+          const answer = () =>
+            state.taskConfigFor(platform, state.nodes.capabilitiesOf(nodeId), askerOf(state, query, nodeId))
+          return longPoll(state, answer, requestedWaitMs(query), lastQueryValue(query, 'known'))
         }),
       ],
     ]),

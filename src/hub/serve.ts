@@ -65,6 +65,16 @@ export function serveHub(
         return
       }
       guard.prove(req.socket)
+      if (decision.kind === 'hold') {
+        // A long poll: answered when its answer changes or its wait ends; at once when the client goes away.
+        const gone = new AbortController()
+        res.once('close', () => gone.abort())
+        decision
+          .wait(gone.signal)
+          .then((out) => send(req, res, out, announcesBody(req)))
+          .catch((err) => fail(req, res, err))
+        return
+      }
       const announced = Number(req.headers['content-length'] ?? 0)
       if (announced > decision.limit) return send(req, res, text(413, tooLarge().message), true)
       if (expectsContinue) res.writeContinue()

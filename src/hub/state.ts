@@ -1,113 +1,121 @@
-// The hub's in-memory model: the ordered task list with one current task, the live nodes, and who gets what.
+// The hub's in-memory model: the task list (each worker group with its own current task), the live nodes, who
+// gets what, and a change signal that long-polling nodes wait on.
 import { NodeRegistry, UPSTREAM_CAPABILITIES } from './nodes.js'
-import type { Capability, TaskConfig, TaskList, TaskSpec, TaskStatus } from './protocol.js'
+import type { Capability, NodeInfo, TaskConfig, TaskSpec } from './protocol.js'
+import { DEFAULT_GROUP, servedGroup } from './scheduler.js'
+import { type AddResult, type EndedBy, type PersistedTasks, TaskBook, type TaskEntry } from './task-book.js'
 
-export interface TaskEntry {
-  spec: TaskSpec
-  status: TaskStatus
-}
+export type { PersistedTasks, TaskEntry } from './task-book.js'
 
-/** The part of the hub's state that survives a restart. */
-export interface PersistedTasks {
-  tasks: TaskEntry[]
-  currentIndex: number | null
+/** Who is asking for a task: a node's registered group (none: an upstream node) and how it got it. */
+export interface Asker {
+  group?: string
+  explicit?: boolean
 }
 
 export class HubState {
-  private tasks: TaskEntry[]
-  private currentIndex: number | null
+  readonly tasks: TaskBook
   readonly nodes: NodeRegistry
+  private readonly listeners = new Set<() => void>()
 
   constructor(initial?: PersistedTasks, now: () => number = Date.now) {
-    this.tasks = initial?.tasks ?? []
-    this.currentIndex = initial?.currentIndex ?? null
+    this.tasks = new TaskBook(initial, now)
     this.nodes = new NodeRegistry(now)
   }
 
   snapshot(): PersistedTasks {
-    return {
-      tasks: this.tasks.map((t) => ({ spec: t.spec, status: t.status })),
-      currentIndex: this.currentIndex,
-    }
+    return this.tasks.snapshot()
   }
 
-  /** The task nodes should run: the current one while it is Running, else none (upstream kept serving it). */
-  runningTask(): TaskSpec | null {
-    if (this.currentIndex === null) return null
-    const entry = this.tasks[this.currentIndex]
-    return entry && entry.status === 'Running' ? entry.spec : null
+  /** Calls `fn` after every change of what nodes may be served; returns the unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  /** Tells the listeners that tasks or nodes changed (every mutation below calls it). */
+  changed(): void {
+    for (const fn of [...this.listeners]) fn()
+  }
+
+  /** The task a group's nodes should run (the `default` group's by default), or null. */
+  runningTask(group = DEFAULT_GROUP): TaskSpec | null {
+    return this.tasks.running(group)?.spec ?? null
+  }
+
+  addTask(spec: TaskSpec, opts: { unique?: boolean } = {}): AddResult {
+    const r = this.tasks.add(spec, opts)
+    if ('started' in r) this.changed()
+    return r
+  }
+
+  listTasks() {
+    return this.tasks.list()
+  }
+
+  /** Completes a group's current task (the `default` group's by default) and starts the next. */
+  finish(group = DEFAULT_GROUP, by: EndedBy = 'finish') {
+    const r = this.tasks.finish(group, by)
+    if (r) this.changed()
+    return r
+  }
+
+  finishId(id: number, by: EndedBy) {
+    const r = this.tasks.finishId(id, by)
+    if (r) this.changed()
+    return r
+  }
+
+  next(group = DEFAULT_GROUP) {
+    const r = this.tasks.next(group)
+    this.changed()
+    return r
+  }
+
+  cancel(name: string) {
+    const r = this.tasks.cancel(name)
+    if ('ok' in r) this.changed()
+    return r
+  }
+
+  setPriority(name: string, level: number) {
+    const r = this.tasks.setPriority(name, level)
+    if ('ok' in r) this.changed()
+    return r
+  }
+
+  /** The running tasks that finish themselves once drained. */
+  autoFinishing(): TaskEntry[] {
+    return this.tasks.runningAll().filter((t) => t.spec.auto_finish === true)
+  }
+
+  /** The online nodes that run `group`'s task now. */
+  nodesServing(group: string): NodeInfo[] {
+    return this.nodes
+      .list()
+      .filter(
+        (n) =>
+          n.status === 'Online' &&
+          this.groupServed(n.group ? { group: n.group, explicit: n.group_explicit } : {}) === group,
+      )
+  }
+
+  /** The group whose task a node runs (see servedGroup). */
+  groupServed(asker: Asker = {}): string {
+    return servedGroup(asker.group, asker.explicit ?? true, (g) => this.tasks.running(g) !== undefined)
   }
 
   /**
-   * Appends a task; it starts at once when it is the first or nothing is Running (upstream rule). With `unique`,
-   * a name already Pending or Running is refused instead (checked and added in one step: nothing runs between).
-   */
-  addTask(spec: TaskSpec, opts: { unique?: boolean } = {}): { started: boolean } | { conflict: true } {
-    if (opts.unique && this.tasks.some((t) => t.status !== 'Completed' && t.spec.name === spec.name)) {
-      return { conflict: true }
-    }
-    const isFirst = this.tasks.length === 0
-    const hasRunning = this.runningTask() !== null
-    this.tasks.push({ spec, status: 'Pending' })
-    if (isFirst || !hasRunning) {
-      this.currentIndex = this.tasks.length - 1
-      this.tasks[this.currentIndex]!.status = 'Running'
-      return { started: true }
-    }
-    return { started: false }
-  }
-
-  listTasks(): TaskList {
-    const out: TaskList = { current: null, pending: [], completed: [] }
-    for (const t of this.tasks) {
-      if (t.status === 'Running') out.current = t.spec.name
-      else if (t.status === 'Pending') out.pending.push(t.spec.name)
-      else out.completed.push(t.spec.name)
-    }
-    return out
-  }
-
-  /** Completes the current task and starts the next; null when nothing was ever started. */
-  finish(): { completed: string; started: string | null } | null {
-    if (this.currentIndex === null) return null
-    const prev = this.tasks[this.currentIndex]!
-    prev.status = 'Completed'
-    const started = this.advanceFrom(this.currentIndex)
-    return { completed: prev.spec.name, started }
-  }
-
-  /** Legacy /api/tasks/next: completes the current task (even when none follows) and starts the next. */
-  next(): { previous: string; current: string } | null {
-    const prevIdx = this.currentIndex
-    let previous = 'none'
-    if (prevIdx !== null) {
-      const prev = this.tasks[prevIdx]!
-      previous = prev.spec.name
-      prev.status = 'Completed'
-    }
-    const current = this.advanceFrom(prevIdx === null ? -1 : prevIdx)
-    return current === null ? null : { previous, current }
-  }
-
-  private advanceFrom(idx: number): string | null {
-    const nextIdx = idx + 1
-    const next = this.tasks[nextIdx]
-    if (!next) return null
-    this.currentIndex = nextIdx
-    next.status = 'Running'
-    return next.spec.name
-  }
-
-  /**
-   * The TaskConfig a node gets, or null: no running task, or one the node cannot run. An "image" node needs an image
-   * for its platform (images[platform] ?? image); a "command" node needs a command; a task with both goes to either.
-   * A node without "command" never sees command, shell or cwd.
+   * The TaskConfig a node gets, or null: its group runs nothing, or runs a task the node cannot run. An "image" node
+   * needs an image for its platform (images[platform] ?? image); a "command" node needs a command; a task with both
+   * goes to either. A node without "command" never sees command, shell or cwd.
    */
   taskConfigFor(
     platform: string,
     capabilities: ReadonlySet<Capability> = UPSTREAM_CAPABILITIES,
+    asker: Asker = {},
   ): TaskConfig | null {
-    const task = this.runningTask()
+    const task = this.runningTask(this.groupServed(asker))
     if (!task) return null
     const images = task.images
     const image =

@@ -1,5 +1,6 @@
 // gridcore hub start: the embedded ComputeHub in the foreground until SIGINT/SIGTERM.
 import { Flags } from '@oclif/core'
+import { redisDrainWatcher } from '../../autofinish/watcher.js'
 import { GridcoreCommand } from '../../cli/base-command.js'
 import { durationFlag, logFormatFlag } from '../../cli/flags.js'
 import { startHub } from '../../hub/daemon.js'
@@ -11,7 +12,8 @@ export default class HubStart extends GridcoreCommand<typeof HubStart> {
   static override description =
     `Reads an upstream computehub.toml (bind, token); flags override it. Without --config the upstream
 search order applies: $IDM_GRIDCORE_CONFIG, the user config dir, /etc/idm-gridcore. The task list survives restarts
-(state file next to the config unless --state-file). Stops gracefully on SIGINT/SIGTERM.
+(state file next to the config unless --state-file). Tasks registered with auto_finish are finished once their
+queues are drained and stay so for --auto-finish-settle. Stops gracefully on SIGINT/SIGTERM.
 With --json, prints one object {url, bind, pid, state_file} once listening; logs go to stderr.`
   static override examples = [
     '<%= config.bin %> hub start --config ~/.config/idm-gridcore/computehub.toml',
@@ -27,6 +29,14 @@ With --json, prints one object {url, bind, pid, state_file} once listening; logs
     'log-format': logFormatFlag(),
     'node-timeout': durationFlag({ description: 'drop a node silent for this long', default: '1m' }),
     'sweep-interval': durationFlag({ description: 'how often silent nodes are dropped', default: '30s' }),
+    'auto-finish-settle': durationFlag({
+      description: 'how long an auto_finish task’s queues must stay drained before it is finished',
+      default: '10s',
+    }),
+    'auto-finish-interval': durationFlag({
+      description: 'how often auto_finish tasks’ queues are checked',
+      default: '1s',
+    }),
   }
 
   async run(): Promise<void> {
@@ -43,6 +53,8 @@ With --json, prints one object {url, bind, pid, state_file} once listening; logs
       logFormat: flags['log-format'],
       nodeTimeoutMs: flags['node-timeout'],
       sweepIntervalMs: flags['sweep-interval'],
+      drainWatcher: (logger) => redisDrainWatcher({ logger }),
+      autoFinish: { settleMs: flags['auto-finish-settle'], intervalMs: flags['auto-finish-interval'] },
     })
     if (this.jsonEnabled()) {
       process.stdout.write(
