@@ -1,5 +1,6 @@
 // Human renderings shared by commands: counts, rates, durations, "3s ago", node tables, task lists.
-import type { NodeInfo, TaskList } from '../hub/protocol.js'
+import type { GroupStatus } from '../cluster/schedule.js'
+import type { GroupTasks, NodeInfo, TaskDetails, TaskList } from '../hub/protocol.js'
 import type { RunSummary } from '../run/run.js'
 import { table } from './table.js'
 
@@ -30,10 +31,11 @@ export function ago(iso: string, now = Date.now()): string {
 export function nodeTable(nodes: NodeInfo[]): string {
   if (!nodes.length) return 'No nodes registered.'
   return table(
-    ['ID', 'HOST', 'ARCH', 'CPUS', 'STATUS', 'RUNTIME', 'ACTIVE', 'LAST SEEN'],
+    ['ID', 'HOST', 'GROUP', 'ARCH', 'CPUS', 'STATUS', 'RUNTIME', 'ACTIVE', 'LAST SEEN'],
     nodes.map((n) => [
       n.id,
       n.hostname,
+      n.group ? `${n.group}${n.group_explicit === false ? ' (auto)' : ''}` : 'default',
       n.architecture,
       n.cpu_count,
       n.status,
@@ -52,6 +54,46 @@ export function taskTable(tasks: TaskList): string {
   ]
   return rows.length ? table(['TASK', 'STATUS'], rows) : 'No tasks registered.'
 }
+
+/** Every group's tasks: one row per task, pending in the order they start. */
+export function groupTaskTable(groups: Record<string, GroupTasks>): string {
+  const rows = Object.entries(groups).flatMap(([group, g]) => [
+    ...g.completed.map((n) => [n, group, 'Completed']),
+    ...g.cancelled.map((n) => [n, group, 'Cancelled']),
+    ...(g.current ? [[g.current, group, 'Running']] : []),
+    ...g.pending.map((n, i) => [n, group, `Pending (${i + 1})`]),
+  ])
+  return rows.length ? table(['TASK', 'GROUP', 'STATUS'], rows) : 'No tasks registered.'
+}
+
+export function taskDetailsText(d: TaskDetails): string {
+  const lines = [
+    `Task ${d.name}: ${d.status}${d.position ? ` (starts ${ordinal(d.position)} in its group)` : ''}`,
+    `  group ${d.group}, priority ${d.priority_name} (${d.priority})${d.auto_finish ? ', auto-finish' : ''}`,
+  ]
+  if (d.after.length) lines.push(`  after ${d.after.join(', ')}`)
+  if (d.waiting_for.length) lines.push(`  waiting for ${d.waiting_for.join(', ')}`)
+  if (d.preemptions) lines.push(`  preempted ${d.preemptions} time(s)`)
+  const times = [
+    ['registered', d.registered_at],
+    ['started', d.started_at],
+    [
+      d.ended_by === 'cancel' ? 'cancelled' : `finished${d.ended_by === 'auto-finish' ? ' (auto)' : ''}`,
+      d.finished_at,
+    ],
+  ].filter(([, t]) => t)
+  if (times.length) lines.push(`  ${times.map(([w, t]) => `${w} ${t}`).join(', ')}`)
+  return lines.join('\n')
+}
+
+/** "Groups: default running a (2 pending, 1 node); gpu running b (0 pending, 1 node)" */
+export function groupsLine(groups: GroupStatus[]): string {
+  const one = (g: GroupStatus) =>
+    `${g.group} ${g.current ? `running ${g.current}` : 'idle'} (${g.pending} pending, ${g.nodes} node${g.nodes === 1 ? '' : 's'})`
+  return `Groups: ${groups.map(one).join('; ')}`
+}
+
+const ordinal = (n: number) => (n === 1 ? 'next' : `${n}th`)
 
 /** "1,000 items in 2.1s (476/s); 998 results in r.txt (1 failed, 1 dead: gridcore queue dead --queue Q)" */
 export function runSummaryText(s: RunSummary): string {

@@ -2,6 +2,7 @@
 import type { Dispatcher } from 'undici'
 import type {
   FinishResponse,
+  GroupTasks,
   HeartbeatRequest,
   HeartbeatResponse,
   NextResponse,
@@ -10,6 +11,7 @@ import type {
   RegisterResponse,
   RegisterTaskRequest,
   TaskConfig,
+  TaskDetails,
   TaskList,
   TaskSpec,
 } from '../hub/protocol.js'
@@ -110,10 +112,11 @@ export class HubClient {
    * The running task's config for tools (status, data-plane commands), whatever kind of node could run it:
    * gridcore's GET /api/tasks/current, or on an upstream hub (404 there) GET /gridnode/task?platform=.
    */
-  runningTask = async (platform: string): Promise<TaskConfig | null> => {
+  runningTask = async (platform: string, group?: string): Promise<TaskConfig | null> => {
     let spec: TaskSpec | null
     try {
-      spec = await this.json<TaskSpec | null>('GET', '/api/tasks/current')
+      const q = group === undefined ? '' : `?group=${encodeURIComponent(group)}`
+      spec = await this.json<TaskSpec | null>('GET', `/api/tasks/current${q}`)
     } catch (err) {
       if (err instanceof GridcoreError && err.details?.status === 404) return this.currentTask(platform)
       throw err
@@ -129,19 +132,58 @@ export class HubClient {
   register = (req: RegisterRequest) => this.json<RegisterResponse>('POST', '/gridnode/register', req)
   heartbeat = (req: HeartbeatRequest) => this.json<HeartbeatResponse>('POST', '/gridnode/heartbeat', req)
   /**
-   * GET /gridnode/task: the TaskConfig this node may run. With `nodeId` the hub serves it by the capabilities the
-   * node registered; without, it answers as to an upstream node (image tasks only).
+   * GET /gridnode/task: the TaskConfig this node may run. With `nodeId` the hub serves it by the capabilities and
+   * group the node registered; without, it answers as to an upstream node (image tasks only, the `default` group).
+   * With `poll.waitS` a gridcore hub holds the answer until it differs from `poll.known` (a taskFingerprint) or the
+   * wait ends; other hubs answer at once.
    */
-  currentTask = (platform: string, nodeId?: string) =>
-    this.json<TaskConfig | null>(
-      'GET',
-      `/gridnode/task?platform=${encodeURIComponent(platform)}${
-        nodeId === undefined ? '' : `&node_id=${encodeURIComponent(nodeId)}`
-      }`,
-    )
+  currentTask = (
+    platform: string,
+    nodeId?: string,
+    poll: {
+      group?: string
+      groupExplicit?: boolean
+      waitS?: number
+      known?: string
+      signal?: AbortSignal
+    } = {},
+  ) => {
+    const q = new URLSearchParams({ platform })
+    if (nodeId !== undefined) q.set('node_id', nodeId)
+    if (poll.group) q.set('group', poll.group)
+    if (poll.group && poll.groupExplicit === false) q.set('group_explicit', 'false')
+    if (poll.waitS) q.set('wait', String(poll.waitS))
+    if (poll.known) q.set('known', poll.known)
+    return this.json<TaskConfig | null>('GET', `/gridnode/task?${q}`, undefined, {
+      timeoutMs: this.timeoutMs + (poll.waitS ?? 0) * 1000,
+      signal: poll.signal,
+    })
+  }
+  /** gridcore hubs: one task's details (404: no such task). */
+  taskDetails = (name: string) => this.json<TaskDetails>('GET', `/api/tasks/${encodeURIComponent(name)}`)
+  /** gridcore hubs: one group's lists. */
+  groupTasks = (group: string) =>
+    this.json<GroupTasks>('GET', `/api/tasks?group=${encodeURIComponent(group)}`)
+  /** gridcore hubs: the nodes of one group (a node that named none is in `default`). */
+  groupNodes = (group: string) =>
+    this.json<NodeInfo[]>('GET', `/api/nodes?group=${encodeURIComponent(group)}`)
+  /** gridcore hubs: cancels a pending task; names the pending tasks left waiting for it. */
+  cancelTask = (name: string) =>
+    this.json<{ cancelled: string; blocked: string[] }>('POST', '/api/tasks/cancel', { name })
+  /** gridcore hubs: moves a pending task to another priority level. */
+  setPriority = (name: string, priority: number) =>
+    this.json<TaskDetails>('POST', '/api/tasks/priority', { name, priority })
+  /** gridcore hubs: finishes another group's current task, or a running task by name. */
+  finishIn = (which: { group: string } | { name: string }) =>
+    this.json<FinishResponse>('POST', '/api/tasks/finish', which)
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { body: text } = await this.call(method, path, body)
+  private async json<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const { body: text } = await this.call(method, path, body, true, opts)
     try {
       return JSON.parse(text) as T
     } catch {
@@ -157,7 +199,9 @@ export class HubClient {
     path: string,
     body?: unknown,
     auth = true,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<{ status: number; body: string }> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs
     const where = `${this.url}${path.split('?')[0]}`
     const headers: Record<string, string> = {}
     if (auth) headers.authorization = `Bearer ${this.token}`
@@ -170,12 +214,15 @@ export class HubClient {
         method: method as 'GET',
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: opts.signal
+          ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs),
       })
     } catch (err) {
-      throw this.unreachable(err as NodeJS.ErrnoException)
+      if (opts.signal?.aborted) throw new GridcoreError('INTERRUPTED', `${method} ${where} was cancelled`)
+      throw this.unreachable(err as NodeJS.ErrnoException, timeoutMs)
     }
     const text = await res.body.text()
     const status = res.statusCode
@@ -195,14 +242,14 @@ export class HubClient {
     return { status, body: text }
   }
 
-  private unreachable(err: NodeJS.ErrnoException): GridcoreError {
+  private unreachable(err: NodeJS.ErrnoException, timeoutMs = this.timeoutMs): GridcoreError {
     const code = err.code ?? err.name
     const timeout =
       code === 'UND_ERR_HEADERS_TIMEOUT' ||
       code === 'UND_ERR_BODY_TIMEOUT' ||
       code === 'TimeoutError' ||
       code === 'UND_ERR_CONNECT_TIMEOUT'
-    const why = timeout ? `no answer within ${this.timeoutMs} ms` : code
+    const why = timeout ? `no answer within ${timeoutMs} ms` : code
     return new GridcoreError(
       'HUB_UNREACHABLE',
       `cannot reach the hub at ${this.url} (${why}): is it running? check the URL, or start one with gridcore hub start`,

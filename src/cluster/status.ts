@@ -7,6 +7,7 @@ import { defaultOutputQueue, queueKeys } from '../queue/keys.js'
 import { openRedis } from '../redis/client.js'
 import { redisError } from '../redis/errors.js'
 import type { ClusterProfile } from './profiles.js'
+import { type GroupStatus, groupStatus } from './schedule.js'
 
 export interface QueueDepths {
   redis: string
@@ -22,6 +23,8 @@ export interface StatusReport {
   hub: { url: string; healthy: true }
   nodes: NodeInfo[]
   tasks: TaskList
+  /** Each worker group's current task (the default group's is tasks.current). */
+  groups: GroupStatus[]
   queues: QueueDepths | null
   /** Why queue depths are missing, when they are. */
   queues_note: string | null
@@ -35,6 +38,7 @@ export async function clusterStatus(profile: ClusterProfile, client: HubClient):
     hub: { url: client.url, healthy: true },
     nodes,
     tasks,
+    groups: groupStatus(tasks, nodes),
     queues: null,
     queues_note: null,
   }

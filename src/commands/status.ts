@@ -1,6 +1,6 @@
 // gridcore status: hub health, nodes, tasks and the current task's queue depths.
 import { ClusterCommand } from '../cli/cluster-command.js'
-import { nodeTable } from '../cli/format.js'
+import { groupsLine, nodeTable } from '../cli/format.js'
 import { clusterStatus, type StatusReport } from '../cluster/status.js'
 
 export default class Status extends ClusterCommand<typeof Status> {
@@ -12,6 +12,7 @@ export default class Status extends ClusterCommand<typeof Status> {
     this.say(
       `Tasks: current ${r.tasks.current ?? 'none'}; ${r.tasks.pending.length} pending; ${r.tasks.completed.length} completed`,
     )
+    if (r.groups.length > 1) this.say(groupsLine(r.groups))
     if (r.queues) {
       const q = r.queues
       this.say(

@@ -39,12 +39,16 @@ const optionalBody = (run: (ctx: RouteContext, body: JsonObject | null) => HubRe
   run,
 })
 
-/** A node's group on a poll: the `group` query (else the registered one); explicit unless it registered as auto. */
+/**
+ * A node's group on a poll: the `group` query (else the registered one). Explicit as registered; for a node the hub
+ * does not know (yet, or any more), unless the poll says `group_explicit=false`.
+ */
 function askerOf(state: HubState, query: URLSearchParams, nodeId: string | undefined): Asker {
   const registered = state.nodes.groupOf(nodeId)
   const group = lastQueryValue(query, 'group') || registered.group
   if (!group) return {}
-  return { group, explicit: registered.group === group ? registered.explicit : true }
+  if (registered.group === group) return { group, explicit: registered.explicit }
+  return { group, explicit: lastQueryValue(query, 'group_explicit') !== 'false' }
 }
 
 export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Logger }): Route[] {

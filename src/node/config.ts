@@ -25,6 +25,8 @@ export interface NodeConfigFile {
   group?: string
   /** Seconds between polls of /gridnode/task (upstream: 10). */
   task_poll_interval?: number
+  /** Hold each task poll at the hub until the task changes (default true; an upstream hub answers at once). */
+  long_poll?: boolean
 }
 
 /** Reads and checks the keys of a gridnode.toml; whether the hub's URL and token are there is checked later. */
@@ -50,8 +52,8 @@ export function readNodeConfig(path: string): NodeConfigFile {
   const allowed = t.allowed_commands
   if (allowed !== undefined && (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string')))
     throw bad('allowed_commands', 'a list of strings')
-  if (t.allow_shell !== undefined && typeof t.allow_shell !== 'boolean')
-    throw bad('allow_shell', 'true or false')
+  for (const k of ['allow_shell', 'long_poll'])
+    if (t[k] !== undefined && typeof t[k] !== 'boolean') throw bad(k, 'true or false')
   const parallelism = num('parallelism', 1)
   const file: NodeConfigFile = {
     server_url: str('server_url'),
@@ -67,6 +69,7 @@ export function readNodeConfig(path: string): NodeConfigFile {
     allow_shell: t.allow_shell as boolean | undefined,
     group: str('group'),
     task_poll_interval: num('task_poll_interval', 0.05),
+    long_poll: t.long_poll as boolean | undefined,
   }
   for (const k of Object.keys(file) as (keyof NodeConfigFile)[]) if (file[k] === undefined) delete file[k]
   return file

@@ -8,6 +8,7 @@ import {
   type HeartbeatRequest,
   platformForArch,
   type TaskConfig,
+  taskFingerprint,
 } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
@@ -33,6 +34,8 @@ export interface NodeExit {
 }
 
 const fingerprint = (t: TaskConfig | null) => (t ? JSON.stringify(t) : 'none')
+/** Seconds a long poll asks the hub to hold it (the hub caps it at 30). */
+const LONG_POLL_S = 25
 
 export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExit> {
   const client = new HubClient({ url: o.serverUrl, token: o.token, timeoutMs: 10_000 })
@@ -55,7 +58,8 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
       hostname: hostname(),
       architecture: arch,
       cpu_count: o.parallelism,
-      ...(o.group ? { group: o.group } : {}),
+      group: o.group,
+      group_explicit: o.groupExplicit,
       capabilities: runtime.capabilities(),
     })
 
@@ -84,6 +88,8 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     platform,
     parallelism: o.parallelism,
     runtime: runtime.name,
+    group: o.group,
+    group_explicit: o.groupExplicit,
   })
 
   const cleaned = await runtime.cleanupLeftovers(nodeId)
@@ -146,33 +152,47 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
   })
 
   let current = fingerprint(reg.current_task)
+  let known = taskFingerprint(reg.current_task)
   let switching = supervisor.setTask(reg.current_task)
   const hbTimer = setInterval(() => void heartbeat(), o.heartbeatMs)
-  let polling = false
-  const pollTimer = setInterval(async () => {
-    if (stop.aborted || polling) return
-    polling = true
-    try {
-      const task = await client.currentTask(platform, nodeId)
-      const fp = fingerprint(task)
-      if (fp === current) return
-      log.info(
-        `task changed: ${supervisor.currentTask?.task_name ?? 'none'} -> ${task?.task_name ?? 'none'}`,
-        { node: nodeId },
-      )
-      current = fp
-      switching = switching.then(() => supervisor.setTask(task))
-    } catch (err) {
-      if (!hubDown) log.warn(`could not poll the current task: ${(err as Error).message}`, { node: nodeId })
-    } finally {
-      polling = false
+  // Polls the task: with long_poll the hub holds each poll until the answer changes, so a switch starts at once;
+  // an answer that came back unchanged sooner than task_poll_interval (an upstream hub does not hold) waits out the
+  // rest of the interval, so nothing ever polls faster than that.
+  const polling = (async () => {
+    while (!stop.aborted) {
+      const began = Date.now()
+      let changed = false
+      try {
+        const task = await client.currentTask(platform, nodeId, {
+          group: o.group,
+          groupExplicit: o.groupExplicit,
+          ...(o.longPoll ? { waitS: LONG_POLL_S, known } : {}),
+          signal: stop,
+        })
+        known = taskFingerprint(task)
+        const fp = fingerprint(task)
+        if (fp !== current) {
+          changed = true
+          log.info(
+            `task changed: ${supervisor.currentTask?.task_name ?? 'none'} -> ${task?.task_name ?? 'none'}`,
+            { node: nodeId },
+          )
+          current = fp
+          switching = switching.then(() => supervisor.setTask(task))
+        }
+      } catch (err) {
+        if (stop.aborted) break
+        if (!hubDown) log.warn(`could not poll the current task: ${(err as Error).message}`, { node: nodeId })
+      }
+      const rest = o.pollMs - (Date.now() - began)
+      if (!changed && rest > 0) await delay(rest, undefined, { signal: stop }).catch(() => {})
     }
-  }, o.pollMs)
+  })()
   void heartbeat()
 
   await stopped
   clearInterval(hbTimer)
-  clearInterval(pollTimer)
+  await polling
   log.info('stopping: instances get SIGTERM, then SIGKILL after stop_timeout', { node: nodeId })
   await switching.catch(() => {})
   await supervisor.stopAll()

@@ -9,6 +9,7 @@ import { paths } from '../lib/paths.js'
 import { AutoRuntime } from './auto-runtime.js'
 import { type NodeConfigFile, type RuntimeChoice, readNodeConfig } from './config.js'
 import { DockerRuntime } from './docker-runtime.js'
+import { resolveGroup } from './group.js'
 import { ProcessRuntime } from './process-runtime.js'
 import type { Runtime } from './runtime.js'
 
@@ -27,6 +28,7 @@ export interface NodeFlags {
   group?: string
   'heartbeat-interval'?: number
   'task-poll-interval'?: number
+  'long-poll'?: boolean
   'stop-timeout'?: number
   'state-dir'?: string
 }
@@ -48,7 +50,11 @@ export interface NodeOptions {
   /** Bare names (looked up on PATH when the node starts), absolute paths, or "*". */
   allowedCommands: string[]
   allowShell: boolean
-  group?: string
+  /** The worker group, set or detected (see resolveGroup). */
+  group: string
+  groupExplicit: boolean
+  /** Hold task polls at the hub until the task changes (a switch in milliseconds, not at the next poll). */
+  longPoll: boolean
   /** Instance logs and the record of running instances. */
   stateDir: string
 }
@@ -58,6 +64,7 @@ export const NODE_DEFAULTS = {
   stop_timeout: 30,
   container_memory: 1024,
   task_poll_interval: 10,
+  long_poll: true,
   runtime: 'auto' as RuntimeChoice,
 }
 
@@ -78,6 +85,7 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
   // Relative program paths: a flag's against the working directory, the file's against the file's directory.
   const fromFlags = f['allow-command']?.length
   const base = fromFlags || !configPath ? process.cwd() : dirname(resolve(configPath))
+  const group = resolveGroup(f.group, file.group, env)
   const allowed = (fromFlags ? f['allow-command']! : (file.allowed_commands ?? [])).map((c) =>
     c.includes('/') && !isAbsolute(c) ? resolve(base, c) : c,
   )
@@ -96,7 +104,9 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
     networkMode: f['network-mode'] ?? file.network_mode,
     allowedCommands: allowed,
     allowShell: f['allow-shell'] ?? file.allow_shell ?? false,
-    group: f.group ?? file.group,
+    group: group.group,
+    groupExplicit: group.explicit,
+    longPoll: f['long-poll'] ?? file.long_poll ?? NODE_DEFAULTS.long_poll,
     stateDir: resolve(f['state-dir'] ?? join(paths(env).dataDir, 'node')),
   }
 }

@@ -56,6 +56,8 @@ export function taskSpecFor(
     output_redis: redisUrl,
     input_queue: q.input,
     output_queue: q.output,
+    // The hub finishes it once drained, so a batch never waits for a person, even when this CLI died.
+    auto_finish: true,
   }
   if ('image' in what) return { ...base, image: what.image }
   if ('consumer' in what) return { ...base, command: what.consumer, shell: true, cwd }

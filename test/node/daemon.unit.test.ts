@@ -4,7 +4,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { archOfThisMachine, platformForArch, type TaskConfig } from '../../src/hub/protocol.js'
+import {
+  archOfThisMachine,
+  platformForArch,
+  type TaskConfig,
+  taskFingerprint,
+} from '../../src/hub/protocol.js'
 import { createLogger } from '../../src/lib/logger.js'
 import { AutoRuntime } from '../../src/node/auto-runtime.js'
 import { runNode } from '../../src/node/daemon.js'
@@ -20,6 +25,7 @@ interface Seen {
   url: string
   auth?: string
   body: any
+  at: number
 }
 const seen: Seen[] = []
 let server: Server
@@ -52,6 +58,7 @@ beforeAll(async () => {
       url: req.url!,
       auth: req.headers.authorization,
       body: text ? JSON.parse(text) : undefined,
+      at: Date.now(),
     })
     res.setHeader('content-type', 'application/json')
     if (req.url === '/gridnode/register') res.end(JSON.stringify({ node_id: 'n-1', current_task: task }))
@@ -64,7 +71,10 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => server.close(r)))
 
 const options = (): NodeOptions => ({
-  ...parseNodeOptions({ 'server-url': url, token: 'secret-token', 'state-dir': join(dir, 'state') }, {}),
+  ...parseNodeOptions(
+    { 'server-url': url, token: 'secret-token', 'state-dir': join(dir, 'state'), group: 'g1' },
+    {},
+  ),
   parallelism: 1,
   heartbeatMs: 100,
   pollMs: 50,
@@ -74,14 +84,17 @@ const options = (): NodeOptions => ({
 })
 
 describe('runNode on the wire', () => {
-  it('registers with its capabilities, polls with its node_id, sends the error report with heartbeats', async () => {
+  it('registers with its capabilities and group, long-polls with its node_id and group, sends the error report with heartbeats', async () => {
     const stop = new AbortController()
     const logger = createLogger({ format: 'json', component: 'node', write: () => {} })
     const running = runNode(options(), { signal: stop.signal, logger })
     const withError = await waitFor('a heartbeat with runtime_error', () =>
       seen.find((s) => s.url === '/gridnode/heartbeat' && s.body.runtime_error),
     )
-    await waitFor('a task poll', () => seen.find((s) => s.url.startsWith('/gridnode/task')))
+    await waitFor(
+      'three task polls',
+      () => seen.filter((s) => s.url.startsWith('/gridnode/task')).length >= 3,
+    )
     stop.abort()
     expect(await running).toEqual({ node_id: 'n-1', reason: 'signal' })
 
@@ -92,13 +105,18 @@ describe('runNode on the wire', () => {
       hostname: expect.any(String),
       architecture: archOfThisMachine(),
       cpu_count: 1,
+      group: 'g1',
+      group_explicit: true,
       capabilities: ['command'],
     })
     const poll = seen.find((s) => s.url.startsWith('/gridnode/task'))!
     expect(poll.method).toBe('GET')
     expect(poll.url).toBe(
-      `/gridnode/task?platform=${encodeURIComponent(platformForArch(archOfThisMachine()))}&node_id=n-1`,
+      `/gridnode/task?platform=${encodeURIComponent(platformForArch(archOfThisMachine()))}&node_id=n-1&group=g1&wait=25&known=${taskFingerprint(task)}`,
     )
+    // This fake hub answers at once (as upstream's would): the node still polls no faster than task_poll_interval.
+    const polls = seen.filter((s) => s.url.startsWith('/gridnode/task')).map((s) => s.at)
+    for (let i = 1; i < polls.length; i++) expect(polls[i]! - polls[i - 1]!).toBeGreaterThanOrEqual(45)
     expect(withError.body).toEqual({
       node_id: 'n-1',
       status: 'Error',

@@ -1,14 +1,15 @@
 // Flags + gridnode.toml + env -> the node's options, in one step: precedence, defaults, units, errors.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { detectGroup } from '../../src/node/group.js'
 import { parseNodeOptions } from '../../src/node/options.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
 const home = join(dir, 'home')
-const env = { GRIDCORE_HOME: home }
+const env: NodeJS.ProcessEnv = { GRIDCORE_HOME: home }
 const toml = (name: string, text: string) => {
   const p = join(dir, name)
   writeFileSync(p, text)
@@ -32,7 +33,9 @@ describe('parseNodeOptions', () => {
       networkMode: undefined,
       allowedCommands: [],
       allowShell: false,
-      group: undefined,
+      group: detectGroup({ exists: existsSync, env, platform: process.platform }),
+      groupExplicit: false,
+      longPoll: true,
       stateDir: join(home, '.local', 'share', 'idm-gridcore', 'node'),
     })
   })
@@ -54,6 +57,7 @@ describe('parseNodeOptions', () => {
         'allowed_commands = ["python3"]',
         'allow_shell = true',
         'group = "g1"',
+        'long_poll = false',
       ].join('\n'),
     )
     const fromFile = parseNodeOptions({ config }, env)
@@ -71,6 +75,8 @@ describe('parseNodeOptions', () => {
       allowedCommands: ['python3'],
       allowShell: true,
       group: 'g1',
+      groupExplicit: true,
+      longPoll: false,
     })
     const fromFlags = parseNodeOptions(
       {
@@ -88,6 +94,7 @@ describe('parseNodeOptions', () => {
         'allow-command': ['node', '/usr/bin/env'],
         'allow-shell': false,
         group: 'g2',
+        'long-poll': true,
         'state-dir': join(dir, 'state'),
       },
       env,
@@ -107,6 +114,8 @@ describe('parseNodeOptions', () => {
       allowedCommands: ['node', '/usr/bin/env'],
       allowShell: false,
       group: 'g2',
+      groupExplicit: true,
+      longPoll: true,
       stateDir: join(dir, 'state'),
     })
   })

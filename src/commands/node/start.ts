@@ -14,7 +14,9 @@ export default class NodeStart extends GridcoreCommand<typeof NodeStart> {
 stop_timeout, container_memory) plus gridcore's keys: runtime = "auto" | "docker" | "process", network_mode,
 allowed_commands (process runtime: programs by name, looked up on PATH at start, or by absolute path,
 compared by real path; [] refuses all, ["*"] allows any program and the shell), allow_shell (accept shell
-tasks), group, task_poll_interval. Flags override.
+tasks), group, task_poll_interval, long_poll. Flags override (WORKER_GROUP sits between --group and the file).
+A node whose group is set runs only that group's tasks; one whose group is detected (docker in a container,
+k8s in Kubernetes, else linux/darwin/windows) runs its group's task when there is one, else the default group's.
 A new node's id is saved back into the file. Stops gracefully on a hub stop request or SIGINT/SIGTERM (exit 0).`
   static override examples = [
     '<%= config.bin %> node start --config ~/.config/idm-gridcore/gridnode.toml',
@@ -43,7 +45,15 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
       allowNo: true,
     }),
     'container-memory': Flags.integer({ description: 'MB of memory per container', min: 6 }),
-    group: Flags.string({ description: 'label this node reports to the hub' }),
+    group: Flags.string({
+      description:
+        'worker group: the node runs only this group’s tasks (default: WORKER_GROUP, the config’s group, else detected: docker, k8s or the OS, which also runs default tasks)',
+    }),
+    'long-poll': Flags.boolean({
+      description:
+        'hold task polls at the hub until the task changes (default: the config’s long_poll, else yes)',
+      allowNo: true,
+    }),
     'heartbeat-interval': durationFlag({
       description: 'time between heartbeats (default: the config’s heartbeat_interval, else 30s)',
     }),

@@ -1,13 +1,17 @@
 // gridcore task register: POST /api/tasks with every upstream field (+ gridcore's command).
 import { Flags } from '@oclif/core'
 import { ClusterCommand } from '../../cli/cluster-command.js'
+import { durationFlag } from '../../cli/flags.js'
+import { groupOf, schedulingFields } from '../../cluster/schedule.js'
 import { buildTaskSpec } from '../../cluster/tasks.js'
 import { redactUrl } from '../../lib/redact.js'
 
 interface RegisterResult {
   registered: string
   running: boolean
+  /** The running task of the task's group. */
   current: string | null
+  group: string
   task: Record<string, unknown>
 }
 
@@ -15,10 +19,14 @@ export default class TaskRegister extends ClusterCommand<typeof TaskRegister> {
   static override summary = 'Register a task on the hub (it starts at once when nothing else runs).'
   static override description =
     `The input Redis URL defaults to the cluster profile's. Upstream nodes run --image (or the
---platform-image for their platform); gridcore process-runtime nodes run --command.`
+--platform-image for their platform); gridcore process-runtime nodes run --command.
+Scheduling (gridcore hubs): --priority (0 CRITICAL … 4 IDLE; a task 3 levels above its group's running task
+preempts it), --group (only that group's nodes run it), --after (starts once those tasks completed),
+--auto-finish (the hub finishes it once its queues are drained).`
   static override examples = [
     '<%= config.bin %> task register --name sqrt --image idm-task:sqrt --input-queue sqrt:input --output-queue sqrt:output',
     '<%= config.bin %> task register --name sqrt --image app:amd64 --platform-image linux/arm64=app:arm64 --input-queue q',
+    '<%= config.bin %> task register --name train --command "python3 -u t.py" --group gpu --priority HIGH --after prep --auto-finish',
   ]
   static override flags = {
     name: Flags.string({ description: 'task name', required: true }),
@@ -37,6 +45,19 @@ export default class TaskRegister extends ClusterCommand<typeof TaskRegister> {
     shell: Flags.boolean({ description: 'run --command through /bin/sh', default: false }),
     cwd: Flags.string({
       description: 'working directory for --command on process nodes (default: this directory)',
+    }),
+    priority: Flags.string({
+      description:
+        'CRITICAL, HIGH, NORMAL (default), LOW, IDLE, or 0-4; 3 levels above the running task preempts it',
+    }),
+    group: Flags.string({ description: 'worker group whose nodes run it (default: default)' }),
+    after: Flags.string({
+      description: 'an earlier task that must complete first (repeatable, or NAME,NAME)',
+      multiple: true,
+    }),
+    'auto-finish': Flags.boolean({ description: 'the hub finishes the task once its queues are drained' }),
+    'auto-finish-settle': durationFlag({
+      description: 'how long the queues must stay drained first (default: the hub’s, 10s)',
     }),
   }
 
@@ -58,15 +79,27 @@ export default class TaskRegister extends ClusterCommand<typeof TaskRegister> {
       },
       profile.redisUrl,
     )
+    Object.assign(
+      spec,
+      schedulingFields({
+        priority: flags.priority,
+        group: flags.group,
+        after: flags.after,
+        autoFinish: flags['auto-finish'],
+        autoFinishSettleMs: flags['auto-finish-settle'],
+      }),
+    )
     const client = this.hub()
     await client.registerTask(spec)
-    const { current } = await client.listTasks()
+    const group = spec.group ?? 'default'
+    const current = groupOf(await client.listTasks(), group).current
     const running = current === spec.name
+    const where = group === 'default' ? '' : ` in group ${group}`
     this.say(
-      `Registered task "${spec.name}"${running ? ' (running now)' : ` (pending; running: ${current})`}`,
+      `Registered task "${spec.name}"${where}${running ? ' (running now)' : ` (pending; running: ${current ?? 'none'})`}`,
     )
     const shown: Record<string, unknown> = { ...spec }
     for (const k of ['input_redis', 'output_redis'] as const) if (spec[k]) shown[k] = redactUrl(spec[k])
-    return { registered: spec.name, running, current, task: shown }
+    return { registered: spec.name, running, current, group, task: shown }
   }
 }
