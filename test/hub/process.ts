@@ -29,7 +29,7 @@ export interface HubProcess {
 }
 
 /** Starts `gridcore hub start` on a free loopback port and waits until /health answers. */
-export async function startHubProcess(dir: string, name = 'hub'): Promise<HubProcess> {
+export async function startHubProcess(dir: string, name = 'hub', args: string[] = []): Promise<HubProcess> {
   const port = await freePort()
   const child = spawn(
     process.execPath,
@@ -43,6 +43,7 @@ export async function startHubProcess(dir: string, name = 'hub'): Promise<HubPro
       TOKEN,
       '--state-file',
       join(dir, `${name}-${port}.json`),
+      ...args,
     ],
     { env: { ...process.env, GRIDCORE_HOME: join(dir, 'home') }, stdio: ['ignore', 'ignore', 'pipe'] },
   )
