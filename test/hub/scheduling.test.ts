@@ -129,8 +129,8 @@ describe('worker groups over the wire', () => {
 
 describe('preemption', () => {
   it('a CRITICAL task registered mid-batch runs at once; both tasks’ items are processed exactly once', async () => {
-    const a = node([], { SLOW_MS: '2', SLOW_EVERY: '10' })
-    const b = node([], { SLOW_MS: '2', SLOW_EVERY: '10' })
+    const a = node([], { SLOW_MS: '1', SLOW_EVERY: '2' })
+    const b = node([], { SLOW_MS: '1', SLOW_EVERY: '2' })
     await Promise.all([a.id(), b.id()])
     const low = await register('low-batch', { priority: 'LOW' })
     await pushRange(low.input_queue, 1, 20_000)
