@@ -107,6 +107,7 @@ describe('tasks and nodes', () => {
       registered: 'sqrt',
       running: true,
       current: 'sqrt',
+      group: 'default',
       task: {
         name: 'sqrt',
         image: 'app:amd64',
