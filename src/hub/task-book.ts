@@ -1,16 +1,8 @@
 // The hub's task list: registration (dependencies, preemption), each group's current task, finish, cancel,
 // priority changes, and the upstream and per-group views of it. Persisted whole as PersistedTasks.
 import type { GroupTasks, TaskDetails, TaskList, TaskSpec, TaskState } from './protocol.js'
-import {
-  DEFAULT_GROUP,
-  DEFAULT_PRIORITY,
-  nextOf,
-  pendingOrder,
-  preempts,
-  priorityName,
-  ready,
-  type Schedulable,
-} from './scheduler.js'
+import { DEFAULT_GROUP, nextOf, pendingOrder, preempts, ready } from './scheduler.js'
+import { findNamed, groupLists, groupOf, priorityOf, taskDetails, taskList, view } from './task-views.js'
 
 export type EndedBy = 'finish' | 'auto-finish' | 'cancel'
 
@@ -44,9 +36,6 @@ export type AddResult = { started: boolean; preempted?: string } | { conflict: t
 
 export type PendingChange = { ok: TaskEntry } | { missing: true } | { notPending: TaskState }
 
-const groupOf = (e: TaskEntry) => e.spec.group ?? DEFAULT_GROUP
-const priorityOf = (e: TaskEntry) => e.spec.priority ?? DEFAULT_PRIORITY
-
 export class TaskBook {
   private readonly tasks: TaskEntry[]
   private readonly lastStarted: Map<string, number>
@@ -74,15 +63,7 @@ export class TaskBook {
   }
 
   private byId = (id: number): TaskEntry | undefined => this.tasks.find((t) => t.id === id)
-  private view = (e: TaskEntry): Schedulable & { entry: TaskEntry } => ({
-    id: e.id,
-    status: e.status,
-    priority: priorityOf(e),
-    group: groupOf(e),
-    queued: e.queued,
-    afterIds: e.after_ids,
-    entry: e,
-  })
+  private view = view
   private schedView = (id: number) => {
     const e = this.byId(id)
     return e && this.view(e)
@@ -238,71 +219,21 @@ export class TaskBook {
 
   /** One group's lists: pending in the order they would start, the others in registration order. */
   group(group: string): GroupTasks {
-    const mine = this.tasks.filter((t) => groupOf(t) === group)
-    const names = (s: TaskState) => mine.filter((t) => t.status === s).map((t) => t.spec.name)
-    const pending = mine
-      .filter((t) => t.status === 'Pending')
-      .map(this.view)
-      .sort(pendingOrder)
-      .map((v) => v.entry.spec.name)
-    return {
-      current: this.running(group)?.spec.name ?? null,
-      pending,
-      completed: names('Completed'),
-      cancelled: names('Cancelled'),
-    }
+    return groupLists(this.tasks, group)
   }
 
   /** GET /api/tasks: upstream's shape for the `default` group; `groups` only once a task is outside it. */
   list(): TaskList {
-    const { current, pending, completed } = this.group(DEFAULT_GROUP)
-    const out: TaskList = { current, pending, completed }
-    const groups = [...new Set(this.tasks.map(groupOf))].sort()
-    if (groups.some((g) => g !== DEFAULT_GROUP))
-      out.groups = Object.fromEntries(groups.map((g) => [g, this.group(g)]))
-    return out
+    return taskList(this.tasks)
   }
 
   /** The task a name means: the running one, else the next pending one, else the latest registered. */
   find(name: string): TaskEntry | undefined {
-    const named = this.tasks.filter((t) => t.spec.name === name)
-    const pending = named
-      .filter((t) => t.status === 'Pending')
-      .sort((a, b) => pendingOrder(this.view(a), this.view(b)))
-    return named.find((t) => t.status === 'Running') ?? pending[0] ?? named.at(-1)
+    return findNamed(this.tasks, name)
   }
 
   details(t: TaskEntry): TaskDetails {
-    const level = priorityOf(t)
-    const waiting = t.after_ids
-      .map((id) => this.byId(id))
-      .filter((d) => d && d.status !== 'Completed')
-      .map((d) => (d!.status === 'Cancelled' ? `${d!.spec.name} (cancelled)` : d!.spec.name))
-    const position =
-      t.status === 'Pending'
-        ? this.tasks
-            .filter((o) => o.status === 'Pending' && groupOf(o) === groupOf(t))
-            .map(this.view)
-            .sort(pendingOrder)
-            .findIndex((v) => v.id === t.id) + 1
-        : null
-    return {
-      name: t.spec.name,
-      status: t.status,
-      priority: level,
-      priority_name: priorityName(level),
-      group: groupOf(t),
-      after: t.spec.after ?? [],
-      waiting_for: waiting,
-      auto_finish: t.spec.auto_finish === true,
-      position,
-      registered_at: t.registered_at,
-      started_at: t.started_at,
-      finished_at: t.finished_at,
-      ended_by: t.ended_by,
-      preemptions: t.preemptions,
-      spec: t.spec,
-    }
+    return taskDetails(this.tasks, t)
   }
 }
 
