@@ -1,9 +1,12 @@
-// The ComputeHub as a function from request to response, in axum's order: target, route, method, token, body.
-// `decide` answers from the request line and headers alone when it can, so no body is read before the token.
+// The ComputeHub as a function from request to response, in axum's order: target, route, method, token (401),
+// then gridcore's role check (403), then the body. `decide` answers from the request line and headers alone when
+// it can, so no body is read before the token.
 import type { Logger } from '../lib/logger.js'
-import { tokenChecker } from './auth.js'
+import { accessRoutes } from './access-routes.js'
+import { authenticator } from './auth.js'
 import { BodyRejection, contentTypeRejection, MAX_BODY_BYTES, parseJsonBody, tooLarge } from './body.js'
 import { empty, type Held, type HubResponse, isHeld, text } from './response.js'
+import { allows, type Need, requiredRole } from './roles.js'
 import { type Endpoint, hubRoutes, type RouteContext } from './routes.js'
 import { schedRoutes } from './sched-routes.js'
 import type { HubState } from './state.js'
@@ -21,7 +24,7 @@ export interface RequestHead {
 }
 
 export type Decision =
-  /** The answer is known from the head. `authorized`: the request carried the right token. */
+  /** The answer is known from the head. `authorized`: the request carried a valid token (any role). */
   | { kind: 'respond'; response: HubResponse; authorized: boolean }
   /** An authorized request whose body is needed: read at most `limit` bytes, then call `handle`. */
   | { kind: 'read-body'; limit: number; handle(body: Uint8Array): HubResponse }
@@ -46,26 +49,30 @@ export interface HubApp {
 export interface HubAppOptions {
   state: HubState
   store: TaskStore
+  /** The hub's own token (computehub.toml `token`): admin. */
   token: string
   logger: Logger
+  /** What `GET /api/cluster` tells submit and admin tokens: the cluster's Redis URL (computehub.toml redis_url). */
+  redisUrl?: string | null
 }
 
 interface CompiledRoute {
+  path: string
   pattern: RegExp
   keys: string[]
   methods: Map<string, Endpoint>
   allow: string
-  public: boolean
 }
 
 export function createHubApp(opts: HubAppOptions): HubApp {
   const { logger } = opts
-  const authorized = tokenChecker(opts.token)
+  const authenticate = authenticator(opts.token, opts.state.tokens)
   const health: Endpoint = { body: false, run: () => text(200, 'OK') }
   const routes = [
     { path: '/health', methods: new Map([['GET', health]]) },
     ...hubRoutes(opts),
     ...schedRoutes(opts),
+    ...accessRoutes(opts),
   ].map((r): CompiledRoute => {
     const keys: string[] = []
     const source = r.path.replace(/\{(\w+)\}/g, (_m, k: string) => {
@@ -73,13 +80,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       return '([^/]+)'
     })
     const allow = [...r.methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(',')
-    return {
-      pattern: new RegExp(`^${source}$`),
-      keys,
-      methods: r.methods,
-      allow,
-      public: r.path === '/health',
-    }
+    return { path: r.path, pattern: new RegExp(`^${source}$`), keys, methods: r.methods, allow }
   })
 
   /** Runs a handler: body rejections become their status, anything else a logged 500. */
@@ -133,9 +134,12 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     if (!route || !match) return respond(empty(404))
     const endpoint = route.methods.get(head.method === 'HEAD' ? 'GET' : head.method)
     if (!endpoint) return respond(empty(405, { allow: route.allow }))
-    const ok = authorized(head.header('authorization'))
-    if (!route.public && !ok) return respond(empty(401))
-    const ctx: RouteContext = { params: new Map(), query: target.query }
+    const need: Need = requiredRole(head.method, route.path)
+    const principal = authenticate(head.header('authorization'))
+    const ok = principal !== null
+    if (need !== 'public' && !principal) return respond(empty(401))
+    if (principal && !allows(principal.role, need)) return respond(forbidden(principal.role, need), ok)
+    const ctx: RouteContext = { params: new Map(), query: target.query, principal }
     for (const [i, key] of route.keys.entries()) {
       const value = decodeSegment(match[i + 1]!)
       if (value === null) return respond(text(400, `Invalid URL: Invalid UTF-8 in \`${key}\``), ok)
@@ -193,4 +197,10 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       return withBody(decision, init)
     },
   }
+}
+
+/** 403 naming the role the route needs (the token is valid, its role is not enough). */
+function forbidden(have: string, need: Need): HubResponse {
+  const who = need === 'admin' ? 'an admin token' : `a ${need} or admin token`
+  return text(403, `This token has the role '${have}'; this route needs the role '${need}' (${who})`)
 }

@@ -7,7 +7,9 @@ import type {
   RuntimeErrorReport,
   RuntimeStatus,
 } from './protocol.js'
+import { isRole, ROLES, type Role } from './roles.js'
 import { GROUP_NAME, PRIORITY_NAMES, parsePriority } from './scheduler.js'
+import { TOKEN_NAME } from './tokens.js'
 
 export class BodyRejection extends Error {
   constructor(
@@ -225,6 +227,40 @@ export function readRegister(o: JsonObject): RegisterRequest {
   if (explicit !== undefined) req.group_explicit = explicit
   const capabilities = strList(o, 'capabilities')
   if (capabilities !== undefined) req.capabilities = capabilities
+  return req
+}
+
+/** The body of POST /api/tokens (gridcore extension). */
+export interface TokenRequest {
+  role: Role
+  name?: string
+  /** Seconds until the token is refused; absent: it never expires. */
+  expires_in?: number
+}
+
+export function readTokenRequest(o: JsonObject): TokenRequest {
+  const role = str(o, 'role')
+  if (!isRole(role)) {
+    throw dataError(
+      `role: unknown variant \`${role}\`, expected one of ${ROLES.map((r) => `\`${r}\``).join(', ')}`,
+    )
+  }
+  const req: TokenRequest = { role }
+  const name = optStr(o, 'name')
+  if (name !== undefined) {
+    if (!TOKEN_NAME.test(name)) {
+      throw dataError(
+        'name: expected 1 to 64 letters, digits, "-", "_" or "." starting with a letter or digit',
+      )
+    }
+    req.name = name
+  }
+  const expires = o.get('expires_in')
+  if (expires !== undefined && expires !== null) {
+    const secs = int(o, 'expires_in', 'u32')
+    if (secs === 0) throw dataError('expires_in: expected a positive number of seconds')
+    req.expires_in = secs
+  }
   return req
 }
 

@@ -9,11 +9,14 @@ import { DEFAULT_GROUP } from './scheduler.js'
 import type { Asker, HubState } from './state.js'
 import type { TaskStore } from './store.js'
 import { lastQueryValue } from './target.js'
+import type { Principal } from './tokens.js'
 
 export interface RouteContext {
   /** Decoded path parameters, e.g. node_id. */
   params: Map<string, string>
   query: URLSearchParams
+  /** Who sent the request (null only on the public /health). */
+  principal: Principal | null
 }
 
 export type Endpoint =

@@ -1,11 +1,15 @@
 // The hub's in-memory model: the task list (each worker group with its own current task), the live nodes, who
-// gets what, and a change signal that long-polling nodes wait on.
+// gets what, a change signal that long-polling nodes wait on, and the scoped tokens.
 import { NodeRegistry, UPSTREAM_CAPABILITIES } from './nodes.js'
 import type { Capability, NodeInfo, TaskConfig, TaskSpec } from './protocol.js'
 import { DEFAULT_GROUP, servedGroup } from './scheduler.js'
 import { type AddResult, type EndedBy, type PersistedTasks, TaskBook, type TaskEntry } from './task-book.js'
+import { type StoredToken, TokenRegistry } from './tokens.js'
 
 export type { PersistedTasks, TaskEntry } from './task-book.js'
+
+/** What the state file keeps: the task list, and the scoped tokens (digests; absent in files made before them). */
+export type PersistedHub = PersistedTasks & { tokens?: StoredToken[] }
 
 /** Who is asking for a task: a node's registered group (none: an upstream node) and how it got it. */
 export interface Asker {
@@ -16,15 +20,17 @@ export interface Asker {
 export class HubState {
   readonly tasks: TaskBook
   readonly nodes: NodeRegistry
+  readonly tokens: TokenRegistry
   private readonly listeners = new Set<() => void>()
 
-  constructor(initial?: PersistedTasks, now: () => number = Date.now) {
+  constructor(initial?: PersistedHub, now: () => number = Date.now) {
     this.tasks = new TaskBook(initial, now)
     this.nodes = new NodeRegistry(now)
+    this.tokens = new TokenRegistry(initial?.tokens, now)
   }
 
-  snapshot(): PersistedTasks {
-    return this.tasks.snapshot()
+  snapshot(): PersistedHub {
+    return { ...this.tasks.snapshot(), tokens: this.tokens.snapshot() }
   }
 
   /** Calls `fn` after every change of what nodes may be served; returns the unsubscribe function. */

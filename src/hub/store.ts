@@ -1,17 +1,20 @@
-// Persists the hub's task list to a JSON state file (atomic rename) and loads it back at start; a version 1 file
-// (before priorities, groups and dependencies) is read into the version 2 shape.
+// Persists the hub's task list and scoped tokens (digests) to a JSON state file (atomic rename) and loads them back
+// at start; a version 1 file (before priorities, groups and dependencies) is read into the version 2 shape.
 import { readFileSync } from 'node:fs'
 import { configError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
 import type { TaskSpec } from './protocol.js'
+import { isRole } from './roles.js'
+import type { PersistedHub } from './state.js'
 import type { PersistedTasks, TaskEntry } from './task-book.js'
+import type { StoredToken } from './tokens.js'
 
 const VERSION = 2
 const STATUSES = ['Pending', 'Running', 'Completed', 'Cancelled']
 
 export interface TaskStore {
-  load(): PersistedTasks | undefined
-  save(state: PersistedTasks): void
+  load(): PersistedHub | undefined
+  save(state: PersistedHub): void
 }
 
 export function fileTaskStore(path: string): TaskStore {
@@ -35,7 +38,7 @@ export function fileTaskStore(path: string): TaskStore {
   }
 }
 
-export function parseState(text: string, path: string): PersistedTasks {
+export function parseState(text: string, path: string): PersistedHub {
   const bad = (why: string) =>
     configError(
       `the hub state file ${path} is not valid (${why}): move it aside to start with an empty task list`,
@@ -55,7 +58,28 @@ export function parseState(text: string, path: string): PersistedTasks {
       throw bad('a task entry lacks a name or status')
     }
   }
-  return d.version === 1 ? fromVersion1(d, bad) : checkVersion2(d, bad)
+  const tasks = d.version === 1 ? fromVersion1(d, bad) : checkVersion2(d, bad)
+  if (d.tokens === undefined) return tasks
+  if (!validTokens(d.tokens)) throw bad('a token entry lacks a name, role or digest')
+  return { ...tasks, tokens: d.tokens as StoredToken[] }
+}
+
+function validTokens(tokens: unknown): boolean {
+  const time = (v: unknown) => v === null || (typeof v === 'string' && !Number.isNaN(Date.parse(v)))
+  return (
+    Array.isArray(tokens) &&
+    tokens.every(
+      (t: Partial<StoredToken> | null) =>
+        typeof t?.name === 'string' &&
+        typeof t.role === 'string' &&
+        isRole(t.role) &&
+        typeof t.digest === 'string' &&
+        /^[0-9a-f]{64}$/.test(t.digest) &&
+        typeof t.created === 'string' &&
+        time(t.expires) &&
+        time(t.last_used ?? null),
+    )
+  )
 }
 
 /** Version 1: {tasks: [{spec, status}], currentIndex}, one list in registration order, no ids or times. */

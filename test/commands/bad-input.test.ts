@@ -181,13 +181,13 @@ const cases: Case[] = [
     'bad --node-timeout',
     () => ['hub', 'start', '--token', 't', '--node-timeout', '-1'],
     2,
-    /--node-timeout expects a positive duration such as 500ms, 30s, 2m or 1h \(a bare number is seconds\), got "-1"/,
+    /--node-timeout expects a positive duration such as 500ms, 30s, 2m, 1h or 30d \(a bare number is seconds\), got "-1"/,
   ],
   [
     'a duration that is not one',
     () => ['watch', '--redis', redis.url, '--queue', 'q', '--timeout', '3x'],
     2,
-    /--timeout expects a positive duration such as 500ms, 30s, 2m or 1h \(a bare number is seconds\), got "3x"/,
+    /--timeout expects a positive duration such as 500ms, 30s, 2m, 1h or 30d \(a bare number is seconds\), got "3x"/,
   ],
   ['unknown command', () => ['bogus'], 2, /unknown command "bogus": gridcore --help lists the commands/],
   [

@@ -28,7 +28,11 @@ export interface AppFixture {
   ): Call
 }
 
-export function appFixture(initial?: PersistedTasks, store?: TaskStore): AppFixture {
+export function appFixture(
+  initial?: PersistedTasks,
+  store?: TaskStore,
+  opts: { redisUrl?: string } = {},
+): AppFixture {
   let saved: PersistedTasks | undefined
   let now = Date.parse('2026-01-01T00:00:00Z')
   const memory: TaskStore = {
@@ -45,7 +49,7 @@ export function appFixture(initial?: PersistedTasks, store?: TaskStore): AppFixt
     write: (l) => logs.push(l),
   })
   const state = new HubState(initial ?? store?.load(), () => now)
-  const app = createHubApp({ state, store: store ?? memory, token: TOKEN, logger })
+  const app = createHubApp({ state, store: store ?? memory, token: TOKEN, logger, redisUrl: opts.redisUrl })
   return {
     app,
     state,

@@ -1,0 +1,57 @@
+// Token roles and the one table that says which role each route needs.
+// admin: everything. submit: register, finish, next, cancel and reprioritize tasks, and what read reads.
+// read: GET routes.
+// node: the /gridnode/* routes only. The upstream `token` of computehub.toml is always admin.
+
+export type Role = 'admin' | 'submit' | 'node' | 'read'
+export const ROLES: readonly Role[] = ['admin', 'submit', 'node', 'read']
+
+/** What a route needs: a role, any valid token (whoami), or nothing (health). */
+export type Need = Role | 'any' | 'public'
+
+/** Roles that include another's rights: admin holds every role, submit holds read. */
+const HOLDS: Record<Role, readonly Role[]> = {
+  admin: ['admin', 'submit', 'node', 'read'],
+  submit: ['submit', 'read'],
+  read: ['read'],
+  node: ['node'],
+}
+
+/** Routes whose need differs from the rule below, by "METHOD path-pattern" (HEAD is looked up as GET). */
+const TABLE: Record<string, Need> = {
+  'GET /health': 'public',
+  'GET /api/whoami': 'any',
+  'POST /api/tasks': 'submit',
+  'POST /api/tasks/finish': 'submit',
+  'POST /api/tasks/next': 'submit',
+  'POST /api/tasks/cancel': 'submit',
+  'POST /api/tasks/priority': 'submit',
+  // The cluster's Redis URL carries its password: only tokens that push and collect items get it.
+  'GET /api/cluster': 'submit',
+  'GET /api/tokens': 'admin',
+  'POST /api/tokens': 'admin',
+  'POST /api/tokens/{name}/revoke': 'admin',
+}
+
+/**
+ * The need of `method` on the route declared as `path`: the table, else /gridnode/* needs node, any other GET
+ * needs read, and anything else (a route added later and not listed) needs admin.
+ */
+export function requiredRole(method: string, path: string): Need {
+  const m = method === 'HEAD' ? 'GET' : method
+  const listed = TABLE[`${m} ${path}`]
+  if (listed) return listed
+  if (path.startsWith('/gridnode/')) return 'node'
+  if (m === 'GET') return 'read'
+  return 'admin'
+}
+
+/** Whether a token of role `have` may call a route that needs `need`. */
+export function allows(have: Role, need: Need): boolean {
+  if (need === 'public' || need === 'any') return true
+  return HOLDS[have].includes(need)
+}
+
+export function isRole(s: string): s is Role {
+  return (ROLES as readonly string[]).includes(s)
+}
