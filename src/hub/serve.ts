@@ -1,5 +1,6 @@
-// Carries node:http requests to the hub app: the head decides first (no body read before the token), bodies are
-// capped in size and time, malformed requests get their 4xx, and nothing a client sends can throw out of here.
+// The one request adapter of the hub's plain and TLS servers: the head decides first (no body read before the
+// token), bodies are capped in size and time, malformed requests get their 4xx, and nothing a client sends can
+// throw out of here.
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Logger } from '../lib/logger.js'
@@ -18,6 +19,12 @@ export interface ServeLimits {
 export const DEFAULT_SERVE_LIMITS: ServeLimits = { bodyTimeoutMs: 10_000, closeGraceMs: 1_000 }
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)
+
+/**
+ * The TCP socket under a request's socket: the guard admits connections as 'connection' sees them, which on an
+ * https server is the raw socket a TLS socket wraps (node keeps it as `_parent`).
+ */
+const transport = (s: Socket): Socket => (s as Socket & { _parent?: Socket })._parent ?? s
 
 /** True when the client announced a body (and so may still be sending it). */
 function announcesBody(req: IncomingMessage): boolean {
@@ -59,12 +66,12 @@ export function serveHub(
         header: (name) => first(req.headers[name]),
       })
       if (decision.kind === 'respond') {
-        if (decision.authorized) guard.prove(req.socket)
+        if (decision.authorized) guard.prove(transport(req.socket))
         // A client without the token, or one whose body is left unread, does not keep its connection.
         send(req, res, decision.response, !decision.authorized || announcesBody(req))
         return
       }
-      guard.prove(req.socket)
+      guard.prove(transport(req.socket))
       if (decision.kind === 'hold') {
         // A long poll: answered when its answer changes or its wait ends; at once when the client goes away.
         const gone = new AbortController()
@@ -106,7 +113,11 @@ export function serveHub(
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true))
   server.on('connection', (socket: Socket) => guard.admit(socket))
   // Requests node:http cannot parse (bad request line, headers too large, header timeout): answer and close.
+  // Sockets answered here: the parser may report the same request again, and destroying then would drop the answer
+  // still being flushed (a TLS socket encrypts and writes it later); the grace timer closes them.
+  const answered = new WeakSet<Socket>()
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (answered.has(socket)) return
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage
     if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent) {
       socket.destroy()
@@ -114,6 +125,7 @@ export function serveHub(
     }
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    answered.add(socket)
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     cutLater(socket)
   })

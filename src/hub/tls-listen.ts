@@ -1,28 +1,26 @@
-// The hub's HTTPS socket: one port that answers TLS with the request handler and plain HTTP with one route,
+// The hub's HTTPS socket: one port that hands TLS to the hub's https server and answers plain HTTP with one route,
 // GET /ca.pem, so a joiner can fetch the CA (checked against its pinned fingerprint) before it trusts anything.
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net'
-import { GridcoreError } from '../lib/errors.js'
+import type { Server as HttpsServer } from 'node:https'
+import { createServer as createNetServer, type Server, type Socket } from 'node:net'
 import type { Logger } from '../lib/logger.js'
-import { parseBind } from './listen.js'
+import { bindServer } from './bind.js'
 
-export interface TlsListenOptions {
-  /** Server certificate chain, PEM. */
-  cert: string
-  /** Server private key, PEM. */
-  key: string
+export interface TlsPortOptions {
   /** The cluster CA certificate, PEM: served as /ca.pem. */
   caCert: string
   /** How long a new connection may stay silent before its first byte (default 10 s). */
   firstByteTimeoutMs?: number
+  /** Connections kept open in total on this port; more are closed at once (default: no cap). */
+  maxConnections?: number
+  logger?: Logger
 }
 
-export interface TlsListening {
+export interface TlsPort {
+  /** The listening socket (it dispatches each connection by its first byte). */
   server: Server
-  /** Base URL clients should use, e.g. https://10.0.0.5:8443 */
-  url: string
   port: number
+  /** Stops listening and cuts every connection, TLS and plain. */
   close(): Promise<void>
 }
 
@@ -31,20 +29,16 @@ const PLAIN_REFUSAL = 'this port speaks HTTPS: use https:// (GET /ca.pem is the 
 /** The answer to bytes that are neither TLS nor HTTP. */
 const PLAIN_400 = `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${PLAIN_REFUSAL.length}\r\nconnection: close\r\n\r\n${PLAIN_REFUSAL}`
 
-export function listenTls(
-  handler: RequestListener,
-  bind: string,
-  tls: TlsListenOptions,
-  logger?: Logger,
-): Promise<TlsListening> {
-  const { host, port } = parseBind(bind)
-  const https = createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler)
-  https.keepAliveTimeout = 65_000
+/**
+ * Listens on `bind`: connections that open with a TLS handshake go to `https` (made with the certificate and its
+ * request handling by the caller), the rest to a plain server that knows GET /ca.pem only.
+ */
+export async function listenTls(https: HttpsServer, bind: string, o: TlsPortOptions): Promise<TlsPort> {
   https.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     socket.destroy()
-    if (err.code !== 'ECONNRESET') logger?.warn(`TLS handshake failed: ${err.message}`)
+    if (err.code !== 'ECONNRESET') o.logger?.warn(`TLS handshake failed: ${err.message}`)
   })
-  const plain = createHttpServer(caRoute(tls.caCert))
+  const plain = createHttpServer(caRoute(o.caCert))
   plain.headersTimeout = plain.requestTimeout = 10_000
   plain.on('clientError', (_err, socket: Socket) => {
     if (socket.writable) socket.end(PLAIN_400)
@@ -56,7 +50,7 @@ export function listenTls(
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     socket.on('error', () => {}) // a peer reset before its first byte is not our failure
-    socket.setTimeout(tls.firstByteTimeoutMs ?? 10_000, () => socket.destroy())
+    socket.setTimeout(o.firstByteTimeoutMs ?? 10_000, () => socket.destroy())
     socket.once('data', (first: Buffer) => {
       socket.setTimeout(0)
       socket.pause()
@@ -67,27 +61,19 @@ export function listenTls(
       process.nextTick(() => socket.resume())
     })
   })
-
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port, bind)))
-    server.listen(port, host, () => {
-      const addr = server.address() as AddressInfo
-      const shownHost =
-        host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
-      resolve({
-        server,
-        port: addr.port,
-        url: `https://${shownHost}:${addr.port}`,
-        close: () =>
-          new Promise<void>((res) => {
-            server.close(() => res())
-            for (const s of sockets) s.destroy()
-            https.closeAllConnections()
-            plain.closeAllConnections()
-          }),
-      })
-    })
-  })
+  if (o.maxConnections !== undefined) server.maxConnections = o.maxConnections
+  const port = await bindServer(server, bind, o.logger)
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((res) => {
+        server.close(() => res())
+        for (const s of sockets) s.destroy()
+        https.closeAllConnections()
+        plain.closeAllConnections()
+      }),
+  }
 }
 
 /** The plain-HTTP side: the CA certificate (public; its fingerprint is what joiners check) and nothing else. */
@@ -111,20 +97,4 @@ function caRoute(caCert: string): RequestListener {
     })
     res.end(PLAIN_REFUSAL)
   }
-}
-
-function listenError(err: NodeJS.ErrnoException, host: string, port: number, bind: string): Error {
-  if (err.code === 'EADDRINUSE') {
-    return new GridcoreError(
-      'CONFIG',
-      `port ${port} on ${host} is already in use: stop what holds it or pass --bind ${host}:<another port>`,
-    )
-  }
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') {
-    return new GridcoreError(
-      'CONFIG',
-      `cannot listen on ${bind} (${err.code}): pass --listen with an address of this machine`,
-    )
-  }
-  return err
 }

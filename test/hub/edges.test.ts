@@ -1,29 +1,20 @@
-// No request of any shape ends a real `gridcore hub start` process: raw-socket fuzz of request lines, headers, bodies.
+// No request of any shape ends a real `gridcore hub start` process: raw-socket fuzz of request lines, headers, bodies,
+// over plain HTTP and over its HTTPS port (the same request adapter behind TLS).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeTestTls, type TestTls } from '../helpers/tls.js'
 import { tempDir } from '../helpers/tmp.js'
 import { type HubProcess, hold, raw, startHubProcess, TOKEN } from './process.js'
 
 const dir = tempDir()
-let hub: HubProcess
+let tls: TestTls
 beforeAll(async () => {
-  hub = await startHubProcess(dir, 'edges')
-})
-afterAll(async () => {
-  await hub?.stop()
+  tls = await makeTestTls(`${dir}/tls`)
 })
 
 const AUTH = `Authorization: Bearer ${TOKEN}\r\n`
 const req = (method: string, target: string, headers = '', body = '') =>
   `${method} ${target} HTTP/1.1\r\nHost: hub\r\n${headers}${body ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n${body}`
 const task = JSON.stringify({ name: 'edge', image: 'img' })
-
-/** The same process still runs and answers /health with 200 OK. */
-async function stillHealthy(what: string) {
-  expect(hub.child.exitCode, `hub exited after ${what}: ${hub.err()}`).toBeNull()
-  const r = await hub.call('GET', '/health', undefined, false)
-  expect(r.status, what).toBe(200)
-  expect(r.text).toBe('OK')
-}
 
 type Case = [
   label: string,
@@ -213,72 +204,115 @@ const CASES: Case[] = [
   ['only CRLFs', '\r\n\r\n\r\n\r\n', null],
 ]
 
-describe('the hub process survives any request', () => {
-  it.each(CASES)('%s', async (label, bytes, status, how = {}) => {
-    const reply = await raw(hub.port, bytes, {
-      waitMs: status === null ? 500 : 2_000,
-      keepReading: how.untilClose,
-      endAfter: how.end,
+describe.each(['http', 'https'] as const)('over %s', (scheme) => {
+  let hub: HubProcess
+  beforeAll(async () => {
+    hub = await startHubProcess(dir, `edges-${scheme}`, [], scheme === 'https' ? tls : undefined)
+  })
+  afterAll(async () => {
+    await hub?.stop()
+  })
+
+  /** The same process still runs and answers /health with 200 OK. */
+  async function stillHealthy(what: string) {
+    expect(hub.child.exitCode, `hub exited after ${what}: ${hub.err()}`).toBeNull()
+    const r = await hub.call('GET', '/health', undefined, false)
+    expect(r.status, what).toBe(200)
+    expect(r.text).toBe('OK')
+  }
+
+  describe('the hub process survives any request', () => {
+    it.each(CASES)('%s', async (label, bytes, status, how = {}) => {
+      const reply = await raw(hub.port, bytes, {
+        ...hub.sock,
+        waitMs: status === null ? 500 : 2_000,
+        keepReading: how.untilClose,
+        endAfter: how.end,
+      })
+      if (status !== null) {
+        const allowed = Array.isArray(status) ? status : [status]
+        expect(allowed, `${label}: ${reply.data.slice(0, 200)}`).toContain(reply.status)
+      }
+      await stillHealthy(label)
     })
-    if (status !== null) {
-      const allowed = Array.isArray(status) ? status : [status]
-      expect(allowed, `${label}: ${reply.data.slice(0, 200)}`).toContain(reply.status)
-    }
-    await stillHealthy(label)
+
+    it('survives a socket closed at every byte of a request', async () => {
+      const whole = req('POST', '/api/tasks', `${AUTH}Content-Type: application/json\r\n`, task)
+      for (let cut = 1; cut < whole.length; cut += 7) {
+        await raw(hub.port, whole.slice(0, cut), { ...hub.sock, waitMs: 30, endAfter: true })
+      }
+      await stillHealthy('sockets cut mid-request')
+    })
+
+    it('answers a slow body with 408 and closes, and a slow header with a close', async () => {
+      const slowBody = raw(
+        hub.port,
+        [
+          req('POST', '/api/tasks', `${AUTH}Content-Type: application/json\r\nContent-Length: 200\r\n`),
+          ...Array.from({ length: 40 }, () => ' '),
+        ],
+        { ...hub.sock, gapMs: 500, waitMs: 25_000, keepReading: true },
+      )
+      const slowHead = raw(
+        hub.port,
+        ['GET /health HTTP/1.1\r\n', ...Array.from({ length: 40 }, (_, i) => `X-${i}: y\r\n`)],
+        { ...hub.sock, gapMs: 500, waitMs: 25_000, keepReading: true },
+      )
+      const [body, head] = await Promise.all([slowBody, slowHead])
+      expect(body.status).toBe(408)
+      expect(body.closed).toBe(true)
+      expect(head.closed).toBe(true)
+      expect([408, null]).toContain(head.status)
+      await stillHealthy('slow bodies and headers')
+    }, 40_000)
+
+    it('reads the body after 100 Continue when the token is right', async () => {
+      const head = req(
+        'POST',
+        '/api/tasks',
+        `${AUTH}Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${task.length}\r\n`,
+      )
+      const reply = await raw(hub.port, [head, task], { ...hub.sock, gapMs: 300, waitMs: 3_000 })
+      expect(reply.data).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /)
+    })
+
+    it('never printed a stack trace', () => {
+      expect(hub.err()).not.toMatch(/\n\s+at /)
+      expect(hub.err()).not.toContain(TOKEN)
+    })
   })
 
-  it('survives a socket closed at every byte of a request', async () => {
-    const whole = req('POST', '/api/tasks', `${AUTH}Content-Type: application/json\r\n`, task)
-    for (let cut = 1; cut < whole.length; cut += 7) {
-      await raw(hub.port, whole.slice(0, cut), { waitMs: 30, endAfter: true })
-    }
-    await stillHealthy('sockets cut mid-request')
+  describe('connections that never finish', () => {
+    it('does not let held-open connections starve /health', async () => {
+      const socks = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          hold(hub.port, 'GET /api/tasks HTTP/1.1\r\nHost: hub\r\n', hub.sock),
+        ),
+      )
+      await stillHealthy('50 half-sent heads')
+      for (const s of socks) s.destroy()
+    })
   })
 
-  it('answers a slow body with 408 and closes, and a slow header with a close', async () => {
-    const slowBody = raw(
-      hub.port,
-      [
-        req('POST', '/api/tasks', `${AUTH}Content-Type: application/json\r\nContent-Length: 200\r\n`),
-        ...Array.from({ length: 40 }, () => ' '),
-      ],
-      { gapMs: 500, waitMs: 25_000, keepReading: true },
-    )
-    const slowHead = raw(
-      hub.port,
-      ['GET /health HTTP/1.1\r\n', ...Array.from({ length: 40 }, (_, i) => `X-${i}: y\r\n`)],
-      { gapMs: 500, waitMs: 25_000, keepReading: true },
-    )
-    const [body, head] = await Promise.all([slowBody, slowHead])
-    expect(body.status).toBe(408)
-    expect(body.closed).toBe(true)
-    expect(head.closed).toBe(true)
-    expect([408, null]).toContain(head.status)
-    await stillHealthy('slow bodies and headers')
-  }, 40_000)
-
-  it('reads the body after 100 Continue when the token is right', async () => {
-    const head = req(
-      'POST',
-      '/api/tasks',
-      `${AUTH}Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${task.length}\r\n`,
-    )
-    const reply = await raw(hub.port, [head, task], { gapMs: 300, waitMs: 3_000 })
-    expect(reply.data).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /)
-  })
-
-  it('never printed a stack trace', () => {
-    expect(hub.err()).not.toMatch(/\n\s+at /)
-    expect(hub.err()).not.toContain(TOKEN)
-  })
-})
-
-describe('connections that never finish', () => {
-  it('does not let held-open connections starve /health', async () => {
-    const socks = await Promise.all(
-      Array.from({ length: 50 }, () => hold(hub.port, 'GET /api/tasks HTTP/1.1\r\nHost: hub\r\n')),
-    )
-    await stillHealthy('50 half-sent heads')
-    for (const s of socks) s.destroy()
+  describe('plain bytes on the port', () => {
+    it('HTTPS serves the CA on plain GET /ca.pem (HTTP has no such route); both survive broken handshakes', async () => {
+      const ca = await raw(hub.port, 'GET /ca.pem HTTP/1.1\r\nHost: hub\r\n\r\n', { keepReading: true })
+      if (scheme === 'https') {
+        expect(ca.status).toBe(200)
+        expect(ca.data).toContain(tls.caPem.trim())
+      } else expect(ca.status).toBe(404)
+      for (const bytes of [
+        req('GET', '/api/tasks', AUTH),
+        Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]),
+        Buffer.concat([Buffer.from([0x16, 0x03, 0x03, 0xff, 0xff]), Buffer.alloc(2048, 0x41)]),
+        '\x16',
+      ]) {
+        const r = await raw(hub.port, bytes, { waitMs: 1_000, endAfter: true })
+        // Over HTTPS a plain request is refused (400); over HTTP it is served.
+        if (scheme === 'https' && r.status !== null) expect(r.status).toBe(400)
+        if (scheme === 'https') expect(r.data).not.toContain('"current"')
+        await stillHealthy(`plain bytes ${JSON.stringify(bytes.toString('latin1').slice(0, 20))}`)
+      }
+    })
   })
 })

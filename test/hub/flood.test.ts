@@ -1,22 +1,24 @@
-// An unauthenticated flood (half-sent bodies, half-sent heads) against a real hub process: memory stays bounded
-// and /health and authorized calls keep answering.
+// An unauthenticated flood (half-sent bodies, half-sent heads) against a real hub process, over HTTP and over its
+// HTTPS port: memory stays bounded and /health and authorized calls keep answering.
 import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeTestTls } from '../helpers/tls.js'
 import { tempDir } from '../helpers/tmp.js'
 import { type HubProcess, hold, startHubProcess } from './process.js'
 
 const dir = tempDir()
-let hub: HubProcess
-beforeAll(async () => {
-  hub = await startHubProcess(dir, 'flood')
-})
-afterAll(async () => {
-  await hub?.stop()
-})
-
 const MB = 1024 * 1024
 
-describe('a flood of unauthenticated connections', () => {
+describe.each(['http', 'https'] as const)('a flood of unauthenticated connections over %s', (scheme) => {
+  let hub: HubProcess
+  beforeAll(async () => {
+    const tls = scheme === 'https' ? await makeTestTls(`${dir}/tls`) : undefined
+    hub = await startHubProcess(dir, `flood-${scheme}`, [], tls)
+  })
+  afterAll(async () => {
+    await hub?.stop()
+  })
+
   it('keeps RSS bounded and /health and authorized calls answering', async () => {
     // Warm up the paths the flood and the probes use, then take the baseline.
     for (let i = 0; i < 20; i++) {
@@ -41,13 +43,16 @@ describe('a flood of unauthenticated connections', () => {
         const s = await hold(
           hub.port,
           `POST /api/tasks HTTP/1.1\r\nHost: hub\r\n${auth}Content-Type: application/json\r\nContent-Length: ${2 * MB}\r\n\r\n`,
+          hub.sock,
         )
         s.write(half)
         socks.push(s)
       })
       const heads = Array.from({ length: 200 }, async () => {
         // 200 heads that never end (slowloris).
-        socks.push(await hold(hub.port, 'POST /api/tasks HTTP/1.1\r\nHost: hub\r\nContent-Length: 1000\r\n'))
+        socks.push(
+          await hold(hub.port, 'POST /api/tasks HTTP/1.1\r\nHost: hub\r\nContent-Length: 1000\r\n', hub.sock),
+        )
       })
       const flood = Promise.all([...opened, ...heads])
       // Probes while the flood arrives and while its sockets are held open.

@@ -1,11 +1,13 @@
 // The hub's HTTPS port over real sockets: TLS verified by the cluster CA, plain GET /ca.pem, 400 for anything
 // else in plain text, clients without the CA refused, garbage survived.
 import { randomBytes } from 'node:crypto'
+import type { RequestListener } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { Agent, fetch } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listenTls, type TlsListening } from '../../src/hub/tls-listen.js'
+import { listenTls, type TlsPort } from '../../src/hub/tls-listen.js'
 import { GridcoreError } from '../../src/lib/errors.js'
 import { fetchPinnedCa } from '../../src/net/pin.js'
 import { pinnedAgent } from '../../src/net/tls-clients.js'
@@ -15,20 +17,26 @@ import { tempDir } from '../helpers/tmp.js'
 const dir = tempDir()
 let tls: TestTls
 let other: TestTls
-let hub: TlsListening
+let hub: TlsPort & { url: string }
 let seen = 0
-const opts = () => ({ cert: tls.cert, key: tls.key, caCert: tls.caPem })
+
+/** The TLS port over an https server of `handler` (the hub passes its own, with the request adapter on it). */
+async function serve(handler: RequestListener, bind: string, firstByteTimeoutMs?: number) {
+  const https = createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+  const port = await listenTls(https, bind, { caCert: tls.caPem, firstByteTimeoutMs })
+  return { ...port, url: `https://127.0.0.1:${port.port}` }
+}
 
 beforeAll(async () => {
   tls = await makeTestTls(`${dir}/a`)
   other = await makeTestTls(`${dir}/b`)
-  hub = await listenTls(
+  hub = await serve(
     (req, res) => {
       seen++
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }))
     },
     '127.0.0.1:0',
-    { cert: tls.cert, key: tls.key, caCert: tls.caPem, firstByteTimeoutMs: 2_000 },
+    2_000,
   )
 })
 afterAll(() => hub?.close())
@@ -180,11 +188,11 @@ describe('listenTls', () => {
   })
 
   it('refuses a busy port in one line, and close() ends open keep-alive connections at once', async () => {
-    const err = await listenTls(() => {}, `127.0.0.1:${hub.port}`, opts()).catch((e) => e)
+    const err = await serve(() => {}, `127.0.0.1:${hub.port}`).catch((e) => e)
     expect(err).toBeInstanceOf(GridcoreError)
     expect(err.message).toMatch(/already in use/)
 
-    const second = await listenTls((_q, s) => s.end('ok'), '127.0.0.1:0', opts())
+    const second = await serve((_q, s) => s.end('ok'), '127.0.0.1:0')
     const agent = pinnedAgent(tls.caPem)
     expect(await (await fetch(`${second.url}/`, { dispatcher: agent })).text()).toBe('ok')
     const idle = connect(second.port, '127.0.0.1') // a connection still in its first-byte wait
