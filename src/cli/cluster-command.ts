@@ -1,6 +1,8 @@
 // Bases of the commands that talk to a cluster (--cluster/--hub/--token) and to its queues (--redis/--queue).
 import type { Command } from '@oclif/core'
-import { HubClient } from '../client/hub-client.js'
+import type { HubClient } from '../client/hub-client.js'
+import { hubClient } from '../cluster/connection.js'
+import { readCaFlag } from '../cluster/profile-ca.js'
 import type { ClusterProfile } from '../cluster/profiles.js'
 import { resolveCluster } from '../cluster/resolve.js'
 import { type OpenTarget, openTarget, type QueueTarget, resolveQueueTarget } from '../cluster/target.js'
@@ -8,7 +10,7 @@ import { GridcoreError } from '../lib/errors.js'
 import { GridcoreCommand } from './base-command.js'
 import { clusterFlags, queueFlags } from './flags.js'
 
-type ClusterFlagValues = { cluster?: string; hub?: string; token?: string }
+type ClusterFlagValues = { cluster?: string; hub?: string; token?: string; 'ca-file'?: string }
 type QueueFlagValues = { redis?: string; queue?: string; 'output-queue'?: string }
 
 export abstract class ClusterCommand<C extends typeof Command> extends GridcoreCommand<C> {
@@ -22,8 +24,12 @@ export abstract class ClusterCommand<C extends typeof Command> extends GridcoreC
     const f = this.flags as ClusterFlagValues
     if (f.hub && !f.token)
       throw new GridcoreError('USAGE', '--hub needs a token: pass --token or set GRIDCORE_TOKEN')
+    const ca =
+      f.hub && f['ca-file'] ? { ...readCaFlag('--ca-file', f['ca-file']), file: f['ca-file'] } : undefined
     const profile: ClusterProfile =
-      f.hub && f.token ? { name: 'flags', hubUrl: f.hub, token: f.token } : resolveCluster(f.cluster)
+      f.hub && f.token
+        ? { name: 'flags', hubUrl: f.hub, token: f.token, ...(ca ? { ca } : {}) }
+        : resolveCluster(f.cluster)
     this.secrets.push(profile.token)
     this.profile = profile
     return profile
@@ -32,7 +38,7 @@ export abstract class ClusterCommand<C extends typeof Command> extends GridcoreC
   /** The selected cluster's hub. */
   protected hub(): HubClient {
     const p = this.cluster()
-    this.client ??= new HubClient({ url: p.hubUrl, token: p.token })
+    this.client ??= hubClient(p)
     return this.client
   }
 

@@ -17,6 +17,11 @@ export const clusterFlags = {
     helpGroup: 'CLUSTER',
   }),
   token: Flags.string({ description: 'hub token, with --hub', env: 'GRIDCORE_TOKEN', helpGroup: 'CLUSTER' }),
+  'ca-file': Flags.string({
+    description: 'cluster CA (PEM) an https --hub and rediss:// are verified against, with --hub',
+    env: 'GRIDCORE_CA_FILE',
+    helpGroup: 'CLUSTER',
+  }),
 }
 
 /** Base flags of data-plane commands, beside clusterFlags: a queue given directly, or the current task's. */

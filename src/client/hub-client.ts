@@ -1,4 +1,5 @@
-// Typed client for the ComputeHub HTTP API (undici), with errors that name the URL and the fix.
+// Typed client for the ComputeHub HTTP API (undici), with errors that name the URL and the fix. An https hub is
+// verified against the cluster CA when one is given (else the system's roots); verification is never turned off.
 import type { Dispatcher } from 'undici'
 import type {
   FinishResponse,
@@ -16,12 +17,31 @@ import type {
   TaskSpec,
 } from '../hub/protocol.js'
 import { GridcoreError, oneLine } from '../lib/errors.js'
+import { hubHttpError, hubUnreachable } from './hub-errors.js'
 
 export interface HubClientOptions {
   url: string
   token: string
   /** Per-request timeout (connect + headers + body). */
   timeoutMs?: number
+  /** The cluster CA (PEM) an https hub's certificate must chain to; absent: the system's roots. */
+  caPem?: string
+}
+
+/** GET /api/whoami (gridcore hubs): the calling token's role and name. */
+export interface WhoAmI {
+  role: 'admin' | 'submit' | 'node' | 'read'
+  name: string
+}
+
+/** A scoped token as the hub lists it (never its text or digest). */
+export interface TokenInfo {
+  name: string
+  role: WhoAmI['role']
+  created: string
+  expires: string | null
+  last_used: string | null
+  expired: boolean
 }
 
 /** Checks a hub URL and returns it without a trailing slash. */
@@ -69,11 +89,21 @@ export class HubClient {
   readonly url: string
   private readonly token: string
   private readonly timeoutMs: number
+  private readonly caPem?: string
+  private dispatcher?: Promise<Dispatcher>
 
   constructor(opts: HubClientOptions) {
     this.url = normalizeHubUrl(opts.url)
     this.token = opts.token
     this.timeoutMs = opts.timeoutMs ?? 10_000
+    this.caPem = opts.caPem
+  }
+
+  /** Closes the pinned connection pool, if one was made (a long-lived process that drops its client). */
+  async close(): Promise<void> {
+    const d = await this.dispatcher
+    this.dispatcher = undefined
+    await d?.close()
   }
 
   /** GET /health: true when the hub answers OK; throws HUB_UNREACHABLE otherwise. */
@@ -177,6 +207,40 @@ export class HubClient {
   finishIn = (which: { group: string } | { name: string }) =>
     this.json<FinishResponse>('POST', '/api/tasks/finish', which)
 
+  /** GET /api/whoami: the token's role and name; null from a hub without scoped tokens (upstream: 404). */
+  whoami = async (): Promise<WhoAmI | null> => {
+    try {
+      return await this.json<WhoAmI>('GET', '/api/whoami')
+    } catch (err) {
+      if (err instanceof GridcoreError && err.details?.status === 404) return null
+      throw err
+    }
+  }
+  /** GET /api/cluster: the cluster's Redis URL (password included) for submit and admin tokens; null when unknown. */
+  clusterRedisUrl = async (): Promise<string | null> => {
+    try {
+      return (await this.json<{ redis_url: string | null }>('GET', '/api/cluster')).redis_url ?? null
+    } catch (err) {
+      if (err instanceof GridcoreError && err.details?.status === 404) return null
+      throw err
+    }
+  }
+  createToken = (req: { role: WhoAmI['role']; name?: string; expires_in?: number }) =>
+    this.json<TokenInfo & { token: string }>('POST', '/api/tokens', req)
+  listTokens = () => this.json<TokenInfo[]>('GET', '/api/tokens')
+  revokeToken = async (name: string): Promise<void> => {
+    await this.call('POST', `/api/tokens/${encodeURIComponent(name)}/revoke`)
+  }
+
+  private pool(): Promise<Dispatcher> | undefined {
+    if (!this.caPem || !this.url.startsWith('https:')) return undefined
+    const caPem = this.caPem
+    this.dispatcher ??= import('../net/tls-clients.js').then(({ pinnedAgent }) =>
+      pinnedAgent(caPem, { connectTimeoutMs: this.timeoutMs }),
+    )
+    return this.dispatcher
+  }
+
   private async json<T>(
     method: string,
     path: string,
@@ -202,7 +266,6 @@ export class HubClient {
     opts: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<{ status: number; body: string }> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs
-    const where = `${this.url}${path.split('?')[0]}`
     const headers: Record<string, string> = {}
     if (auth) headers.authorization = `Bearer ${this.token}`
     if (body !== undefined) headers['content-type'] = 'application/json'
@@ -210,7 +273,9 @@ export class HubClient {
     try {
       // Loaded on demand: undici costs ~100 ms of start-up that commands without the hub do not pay.
       const { request } = await import('undici')
+      const dispatcher = await this.pool()
       res = await request(`${this.url}${path}`, {
+        ...(dispatcher ? { dispatcher } : {}),
         method: method as 'GET',
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -221,38 +286,18 @@ export class HubClient {
           : AbortSignal.timeout(timeoutMs),
       })
     } catch (err) {
-      if (opts.signal?.aborted) throw new GridcoreError('INTERRUPTED', `${method} ${where} was cancelled`)
-      throw this.unreachable(err as NodeJS.ErrnoException, timeoutMs)
+      if (opts.signal?.aborted) {
+        throw new GridcoreError('INTERRUPTED', `${method} ${this.url}${path.split('?')[0]} was cancelled`)
+      }
+      throw hubUnreachable(err as NodeJS.ErrnoException, {
+        url: this.url,
+        timeoutMs,
+        pinned: Boolean(this.caPem),
+      })
     }
     const text = await res.body.text()
     const status = res.statusCode
-    if (status === 401) {
-      throw new GridcoreError(
-        'HUB_AUTH',
-        `the hub at ${this.url} rejected the token (401): check the cluster's token (gridcore connect --token …)`,
-      )
-    }
-    if (status >= 400) {
-      const detail = oneLine(text) || `HTTP ${status}`
-      throw new GridcoreError('HUB_REJECTED', `the hub rejected ${method} ${where} (${status}): ${detail}`, {
-        status,
-        body: text,
-      })
-    }
+    if (status >= 400) throw hubHttpError({ url: this.url, method, path, status, text })
     return { status, body: text }
-  }
-
-  private unreachable(err: NodeJS.ErrnoException, timeoutMs = this.timeoutMs): GridcoreError {
-    const code = err.code ?? err.name
-    const timeout =
-      code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      code === 'UND_ERR_BODY_TIMEOUT' ||
-      code === 'TimeoutError' ||
-      code === 'UND_ERR_CONNECT_TIMEOUT'
-    const why = timeout ? `no answer within ${timeoutMs} ms` : code
-    return new GridcoreError(
-      'HUB_UNREACHABLE',
-      `cannot reach the hub at ${this.url} (${why}): is it running? check the URL, or start one with gridcore hub start`,
-    )
   }
 }

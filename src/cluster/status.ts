@@ -4,8 +4,8 @@ import { archOfThisMachine, type NodeInfo, platformForArch, type TaskList } from
 import { GridcoreError } from '../lib/errors.js'
 import { redactUrl } from '../lib/redact.js'
 import { defaultOutputQueue, queueKeys } from '../queue/keys.js'
-import { openRedis } from '../redis/client.js'
 import { redisError } from '../redis/errors.js'
+import { openClusterRedis } from './connection.js'
 import type { ClusterProfile } from './profiles.js'
 import { type GroupStatus, groupStatus } from './schedule.js'
 
@@ -52,7 +52,7 @@ export async function clusterStatus(profile: ClusterProfile, client: HubClient):
     }
   }
   try {
-    report.queues = await queueDepths(redisUrl, task.input_queue, task.output_queue)
+    report.queues = await queueDepths(profile, redisUrl, task.input_queue, task.output_queue)
   } catch (err) {
     if (!(err instanceof GridcoreError)) throw err
     report.queues_note = err.message
@@ -60,9 +60,14 @@ export async function clusterStatus(profile: ClusterProfile, client: HubClient):
   return report
 }
 
-async function queueDepths(url: string, input: string, output: string | null): Promise<QueueDepths> {
+async function queueDepths(
+  profile: ClusterProfile,
+  url: string,
+  input: string,
+  output: string | null,
+): Promise<QueueDepths> {
   const keys = queueKeys(input, output ?? defaultOutputQueue(input))
-  const redis = await openRedis(url)
+  const redis = await openClusterRedis(profile, url)
   try {
     const [inLen, outLen, stats] = await Promise.all([
       redis.llen(keys.input),

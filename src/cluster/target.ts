@@ -1,10 +1,10 @@
 // Which Redis and queues a data-plane command works on: --redis/--queue, else the cluster's current task.
 
-import { HubClient } from '../client/hub-client.js'
 import { archOfThisMachine, platformForArch } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import { defaultOutputQueue } from '../queue/keys.js'
 import { parseRedisUrl } from '../redis/url.js'
+import { hubClient, openClusterRedis } from './connection.js'
 import type { ClusterProfile } from './profiles.js'
 
 export interface QueueTarget {
@@ -56,7 +56,7 @@ export async function resolveQueueTarget(
     )
   }
   const p = profile()
-  const client = new HubClient({ url: p.hubUrl, token: p.token })
+  const client = hubClient(p)
   const task = await client.runningTask(platformForArch(archOfThisMachine()))
   if (!task) {
     throw new GridcoreError(
@@ -99,10 +99,9 @@ export interface OpenTarget {
 
 /** Connects to the target's Redis (and the output's, when it is another server). */
 export async function openTarget(t: QueueTarget): Promise<OpenTarget> {
-  const { openRedis } = await import('../redis/client.js')
   const { queueKeys } = await import('../queue/keys.js')
-  const redis = await openRedis(t.redisUrl)
-  const output = t.outputRedisUrl === t.redisUrl ? redis : await openRedis(t.outputRedisUrl)
+  const redis = await openClusterRedis(t.profile, t.redisUrl)
+  const output = t.outputRedisUrl === t.redisUrl ? redis : await openClusterRedis(t.profile, t.outputRedisUrl)
   return {
     redis,
     output,

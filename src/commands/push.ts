@@ -4,6 +4,7 @@ import { QueueCommand } from '../cli/cluster-command.js'
 import { itemSource, sourceFlags } from '../cli/flags.js'
 import { fmtInt, fmtRate } from '../cli/format.js'
 import { interactive, progressLine } from '../cli/progress.js'
+import { redisTrust } from '../cluster/connection.js'
 import { GridcoreError } from '../lib/errors.js'
 import { type PushResult, pushItems } from '../queue/push-run.js'
 
@@ -40,6 +41,7 @@ queue's "pushed" counter in the same transaction. Consumers pop in input order. 
     const bar = progressLine(interactive(this.jsonEnabled()))
     const r = await pushItems({
       redisUrl: target.redisUrl,
+      ...redisTrust(target.profile),
       queue: target.input,
       source,
       format: flags.format,

@@ -5,7 +5,7 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import { GridcoreError, oneLine } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
 import { redactUrl } from '../lib/redact.js'
-import { pinnedTlsOptions } from '../net/tls-clients.js'
+import { pinnedTlsOptions } from '../net/tls-options.js'
 import { encodeCommand } from '../redis/resp.js'
 import { RequestCounter } from '../redis/resp-requests.js'
 import { parseRedisUrl } from '../redis/url.js'
@@ -13,8 +13,8 @@ import { parseRedisUrl } from '../redis/url.js'
 export interface RedisProxyOptions {
   /** The cluster's Redis: rediss://[user]:password@host:port[/db]. */
   url: string
-  /** The pinned cluster CA, PEM. */
-  caPem: string
+  /** The pinned cluster CA, PEM; absent: the system's roots (a Redis with a public certificate). */
+  caPem?: string
   /** Budget for TCP + TLS + AUTH to the cluster Redis per connection (default 10 s). */
   connectTimeoutMs?: number
   logger?: Logger
@@ -152,7 +152,7 @@ function parseTarget(url: string): Target {
 /** Opens a verified TLS connection, sends AUTH/SELECT and checks their replies; returns any bytes past them. */
 function connectUpstream(
   t: Target,
-  caPem: string,
+  caPem: string | undefined,
   timeoutMs: number,
 ): Promise<{ upstream: TLSSocket; rest: Buffer }> {
   return new Promise((resolve, reject) => {

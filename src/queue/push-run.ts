@@ -13,6 +13,8 @@ export type PushSource = { file: string } | { stdin: Readable } | { range: strin
 
 export interface PushOptions {
   redisUrl: string
+  /** The cluster CA (PEM) a rediss:// Redis is verified against. */
+  caPem?: string
   queue: string
   source: PushSource
   format: PushFormat
@@ -45,7 +47,7 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
     totalBytes = checkReadable(file)
     stream = createReadStream(file, { highWaterMark: 1 << 20 })
   } else if ('stdin' in opts.source) stream = opts.source.stdin
-  const pipe = await RespPipe.open(opts.redisUrl)
+  const pipe = await RespPipe.open(opts.redisUrl, { caPem: opts.caPem })
   // If Redis goes away while we wait for input (a slow stdin), stop reading at once.
   pipe.onFailure((err) => stream?.destroy(err))
   const keys = queueKeys(opts.queue, opts.queue)

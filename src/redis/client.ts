@@ -1,6 +1,8 @@
-// Opens ioredis connections from a URL with a bounded connect and one clear error line per failure.
+// Opens ioredis connections from a URL with a bounded connect and one clear error line per failure; a rediss://
+// URL is verified against the cluster CA when one is given (else the system's roots).
 import type { Redis, RedisOptions } from 'ioredis'
 import { redactUrl } from '../lib/redact.js'
+import { redisTlsOptions } from '../net/tls-options.js'
 import { redisError } from './errors.js'
 import { parseRedisUrl } from './url.js'
 
@@ -8,6 +10,8 @@ export interface OpenRedisOptions {
   connectTimeoutMs?: number
   /** Keep reconnecting after the first connection (long-running consumers); default false. */
   reconnect?: boolean
+  /** The cluster CA (PEM) a rediss:// server's certificate must chain to. */
+  caPem?: string
   extra?: RedisOptions
 }
 
@@ -24,6 +28,7 @@ export async function openRedis(url: string, opts: OpenRedisOptions = {}): Promi
     maxRetriesPerRequest: opts.reconnect ? null : 1,
     enableOfflineQueue: true,
     retryStrategy: (times) => (opts.reconnect && connected ? Math.min(times * 100, 2_000) : null),
+    ...(url.startsWith('rediss:') ? redisTlsOptions(opts.caPem, url) : {}),
     ...opts.extra,
   })
   let lastError: Error | undefined

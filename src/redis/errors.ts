@@ -13,6 +13,12 @@ export function redisError(err: Error, shownUrl: string, cause?: Error): Gridcor
     )
   }
   const code = (err as NodeJS.ErrnoException).code ?? (cause as NodeJS.ErrnoException | undefined)?.code
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
+    return new GridcoreError(
+      'REDIS_UNREACHABLE',
+      `Redis at ${shownUrl} presents a certificate this machine does not trust (${code}): use the cluster's profile (gridcore connect with its join string pins the cluster CA)`,
+    )
+  }
   if (code || /connect|ETIMEDOUT|Connection is closed|ENOTFOUND|EAI_AGAIN/i.test(text)) {
     return new GridcoreError(
       'REDIS_UNREACHABLE',

@@ -4,6 +4,7 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { GridcoreError } from '../lib/errors.js'
 import { redactUrl } from '../lib/redact.js'
+import { pinnedTlsOptions } from '../net/tls-options.js'
 import { redisError } from './errors.js'
 import { parseRedisUrl } from './url.js'
 
@@ -114,15 +115,21 @@ export class RespPipe {
     )
   }
 
-  /** Connects, authenticates and selects the URL's database. */
-  static async open(url: string, timeoutMs = 5_000): Promise<RespPipe> {
+  /**
+   * Connects, authenticates and selects the URL's database; a rediss:// server is verified against `caPem` (the
+   * cluster CA) when given, else the system's roots.
+   */
+  static async open(url: string, o: { timeoutMs?: number; caPem?: string } = {}): Promise<RespPipe> {
+    const timeoutMs = o.timeoutMs ?? 5_000
     const u = parseRedisUrl(url)
     const shown = redactUrl(url)
     const port = Number(u.port || 6379)
     const host = u.hostname.replace(/^\[|\]$/g, '')
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s =
-        u.protocol === 'rediss:' ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port })
+        u.protocol === 'rediss:'
+          ? tlsConnect({ host, port, ...pinnedTlsOptions(o.caPem, host) })
+          : netConnect({ host, port })
       const timer = setTimeout(() => {
         s.destroy()
         reject(

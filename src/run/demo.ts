@@ -1,9 +1,10 @@
 // gridcore demo: a local cluster (embedded engine, process runtime), 100,000 square roots through the Node
 // template's consumer, a summary, and teardown — the tour the README starts with.
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { HubClient } from '../client/hub-client.js'
+import { hubClient } from '../cluster/connection.js'
 import { readLocalCluster } from '../cluster/local.js'
 import { resolveCluster } from '../cluster/resolve.js'
 import { down } from '../deploy/down.js'
@@ -48,7 +49,7 @@ export async function demo(o: {
     const task = scaffold({ template: 'node', name: 'demo-sqrt', dir: join(work, 'consumer') })
     const profile = resolveCluster('local')
     const output = join(work, 'results.txt')
-    const summary = await runBatch(profile, new HubClient({ url: profile.hubUrl, token: profile.token }), {
+    const summary = await runBatch(profile, hubClient(profile), {
       what: { consumer: 'node consumer.mjs' },
       source: { range: `1..${o.items}` },
       format: 'lines',

@@ -1,6 +1,7 @@
 // gridcore run: the one-shot map — register a uniquely named task, push, watch, collect, finish.
 import { randomBytes } from 'node:crypto'
 import type { HubClient } from '../client/hub-client.js'
+import { openClusterRedis, redisTrust } from '../cluster/connection.js'
 import type { ClusterProfile } from '../cluster/profiles.js'
 import { GRIDCORE_BIN } from '../deploy/engine.js'
 import type { TaskSpec } from '../hub/protocol.js'
@@ -11,7 +12,6 @@ import { checkReadable, type PushResult, type PushSource, pushItems } from '../q
 import { collectResults, type ResultFormat } from '../queue/results.js'
 import { type PushFormat, parseRange } from '../queue/sources.js'
 import { type WatchProgress, watchQueue } from '../queue/watch.js'
-import { openRedis } from '../redis/client.js'
 
 export type RunWhat = { command: string; itemTimeoutMs: number } | { consumer: string } | { image: string }
 
@@ -92,7 +92,7 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
   // Bad input fails before anything is registered.
   if ('file' in o.source) checkReadable(o.source.file)
   if ('range' in o.source) parseRange(o.source.range)
-  const redis = await openRedis(redisUrl)
+  const redis = await openClusterRedis(profile, redisUrl)
   try {
     if (await redis.exists(q.input, q.output)) {
       throw new GridcoreError('USAGE', `queues of a run named "${id}" already exist: choose another --name`)
@@ -103,7 +103,13 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
     o.onPhase?.(`pushing items to ${q.input}`)
     let pushed: PushResult
     try {
-      pushed = await pushItems({ redisUrl, queue: q.input, source: o.source, format: o.format })
+      pushed = await pushItems({
+        redisUrl,
+        ...redisTrust(profile),
+        queue: q.input,
+        source: o.source,
+        format: o.format,
+      })
       if (pushed.pushed === 0) throw new GridcoreError('USAGE', 'the input holds no items: nothing to run')
     } catch (err) {
       if ((await hub.listTasks().catch(() => null))?.current === id) await hub.finishTask().catch(() => {})

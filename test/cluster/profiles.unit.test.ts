@@ -1,10 +1,11 @@
 // Profiles: round trip through skill.toml + credentials.toml, secrets only in the 0600 file.
-import { readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadProfile, saveProfile } from '../../src/cluster/profiles.js'
+import { loadProfile, removeProfile, saveProfile } from '../../src/cluster/profiles.js'
 import { resolveCluster } from '../../src/cluster/resolve.js'
 import { paths } from '../../src/lib/paths.js'
+import { createClusterCa } from '../../src/net/ca.js'
 import { joinRedisUrl, splitRedisUrl } from '../../src/redis/url.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -57,5 +58,55 @@ describe('Redis URL split', () => {
     })
     expect(splitRedisUrl('redis://:pw@h:1')).toEqual({ publicUrl: 'redis://h:1', password: 'pw' })
     expect(joinRedisUrl('redis://h:1', 'a b')).toBe('redis://:a%20b@h:1')
+  })
+
+  it('keeps a cluster CA beside credentials (0644 in a 0700 dir), pinned in skill.toml, checked when loaded', async () => {
+    const p = paths({ GRIDCORE_HOME: join(dir, 'h-ca') })
+    const ca = await createClusterCa({ name: 'unit' })
+    const other = await createClusterCa({ name: 'other' })
+    const file = join(p.skillDir, 'ca', 'lab.pem')
+    saveProfile(
+      {
+        name: 'lab',
+        hubUrl: 'https://10.0.0.5:8443',
+        token: 'gct_x',
+        ca: { pem: ca.certPem, fingerprint: ca.fingerprint, file: '/elsewhere.pem' },
+        role: 'submit',
+        advertise: '10.0.0.5',
+      },
+      p,
+    )
+    expect(readFileSync(file, 'utf8')).toBe(ca.certPem)
+    expect(statSync(file).mode & 0o777).toBe(0o644)
+    expect(statSync(join(p.skillDir, 'ca')).mode & 0o777).toBe(0o700)
+    const skill = readFileSync(p.skillToml, 'utf8')
+    expect(skill).toContain(`ca_file = "${file}"`)
+    expect(skill).toContain(`ca_fingerprint = "${ca.fingerprint}"`)
+    expect(loadProfile('lab', p)).toEqual({
+      name: 'lab',
+      hubUrl: 'https://10.0.0.5:8443',
+      token: 'gct_x',
+      redisUrl: undefined,
+      ca: { pem: ca.certPem, fingerprint: ca.fingerprint, file },
+      role: 'submit',
+      advertise: '10.0.0.5',
+    })
+    // Only the fingerprint: the CA is read from its default place.
+    writeFileSync(p.skillToml, skill.replace(/^ca_file = .*\n/m, ''))
+    expect(loadProfile('lab', p)?.ca?.file).toBe(file)
+    // A CA that is not the pinned one, a bad pin, a missing file: one CONFIG line each.
+    writeFileSync(file, other.certPem)
+    expect(() => loadProfile('lab', p)).toThrow(
+      new RegExp(`the CA file ${file} is ${other.fingerprint} but the profile pins ${ca.fingerprint}`),
+    )
+    writeFileSync(p.skillToml, skill.replace(ca.fingerprint, 'sha256:abc'))
+    expect(() => loadProfile('lab', p)).toThrow(/ca_fingerprint is not sha256:<64 hex digits>/)
+    writeFileSync(p.skillToml, skill.replace(file, '/nope/ca.pem'))
+    expect(() => loadProfile('lab', p)).toThrow(
+      /names the CA file \/nope\/ca\.pem, which cannot be read \(ENOENT\)/,
+    )
+    writeFileSync(p.skillToml, skill)
+    expect(removeProfile('lab', p)).toBe(true)
+    expect(existsSync(file)).toBe(false)
   })
 })

@@ -2,9 +2,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Agent, fetch as undiciFetch } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BIN } from '../helpers/cli.js'
 import { freePort } from '../helpers/ports.js'
+import { makeTestTls } from '../helpers/tls.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
@@ -175,5 +177,100 @@ describe('gridcore hub start', () => {
     ])
     a.child.kill('SIGTERM')
     await a.exited
+  })
+
+  it('serves HTTPS on every bind address from tls_* keys (relative to the config), the CA on plain /ca.pem', async () => {
+    const tls = await makeTestTls(join(dir, 'tls'))
+    const [a, b] = [await freePort(), await freePort()]
+    const config = join(dir, 'tls.toml')
+    writeFileSync(
+      config,
+      [
+        `bind = "127.0.0.1:${a}"`,
+        `token = "${TOKEN}"`,
+        'tls_cert = "tls/server.pem"',
+        'tls_key = "tls/server-key.pem"',
+        'tls_ca = "tls/ca.pem"',
+        `also_bind = ["localhost:${b}"]`,
+        '',
+      ].join('\n'),
+    )
+    const hub = await startHubProcess(['--config', config, '--json', '--state-file', join(dir, 'tls.json')])
+    const agent = new Agent({ connect: { ca: tls.caPem } })
+    try {
+      const deadline = Date.now() + 10_000
+      while (!hub.out()) {
+        if (hub.child.exitCode !== null || Date.now() > deadline) throw new Error(hub.err())
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(JSON.parse(hub.out())).toMatchObject({
+        url: `https://127.0.0.1:${a}`,
+        urls: [`https://127.0.0.1:${a}`, `https://localhost:${b}`],
+        tls: true,
+        ca_fingerprint: tls.fingerprint,
+      })
+      for (const url of [`https://127.0.0.1:${a}`, `https://localhost:${b}`]) {
+        const res = await undiciFetch(`${url}/api/tasks`, {
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+        expect(res.status, url).toBe(200)
+      }
+      const pem = await fetch(`http://localhost:${b}/ca.pem`)
+      expect(await pem.text()).toBe(tls.caPem)
+      const plain = await fetch(`http://127.0.0.1:${a}/api/tasks`)
+      expect(plain.status).toBe(400)
+    } finally {
+      await agent.close()
+      hub.child.kill('SIGTERM')
+      expect(await hub.exited).toBe(0)
+    }
+  })
+
+  it('refuses TLS files that do not belong together, in one line (exit 3), and half the TLS flags (exit 2)', async () => {
+    const tls = await makeTestTls(join(dir, 'tls-a'))
+    const other = await makeTestTls(join(dir, 'tls-b'))
+    const base = [
+      '--bind',
+      `127.0.0.1:${await freePort()}`,
+      '--token',
+      TOKEN,
+      '--state-file',
+      join(dir, 'x.json'),
+    ]
+    const cases: [string[], number, RegExp][] = [
+      [
+        ['--tls-cert', tls.paths.cert, '--tls-key', other.paths.key, '--tls-ca', tls.paths.caCert],
+        3,
+        /^gridcore: the hub key .*server-key\.pem does not fit the certificate .*server\.pem \(.*\): pass the key made with that certificate$/,
+      ],
+      [
+        ['--tls-cert', tls.paths.cert, '--tls-key', tls.paths.key, '--tls-ca', other.paths.caCert],
+        3,
+        /^gridcore: the hub certificate .*server\.pem is not signed by the CA in .*ca\.pem/,
+      ],
+      [
+        ['--tls-cert', tls.paths.cert, '--tls-key', tls.paths.key, '--tls-ca', tls.paths.cert],
+        3,
+        /^gridcore: .*server\.pem is not a CA certificate: tls_ca must be the cluster CA \(ca\.pem\)$/,
+      ],
+      [
+        ['--tls-cert', tls.paths.cert, '--tls-key', tls.paths.key, '--tls-ca', join(dir, 'missing.pem')],
+        3,
+        /^gridcore: cannot read the hub's CA certificate .*missing\.pem \(ENOENT\)/,
+      ],
+      [
+        ['--tls-cert', tls.paths.cert],
+        2,
+        /^gridcore: HTTPS needs the certificate, its key and the cluster CA together: also pass --tls-key \(tls_key\) and --tls-ca \(tls_ca\)$/,
+      ],
+    ]
+    for (const [args, code, message] of cases) {
+      const hub = await startHubProcess([...base, ...args])
+      expect(await hub.exited, args.join(' ')).toBe(code)
+      const lines = hub.err().trim().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(message)
+    }
   })
 })
