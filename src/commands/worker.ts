@@ -1,9 +1,12 @@
 // gridcore worker (internal): the instance `gridcore run --command` registers; runs a line filter over the queue.
+import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
 import { GridcoreCommand } from '../cli/base-command.js'
 import { durationFlag } from '../cli/flags.js'
 import { GridcoreError } from '../lib/errors.js'
+import { redactUrl } from '../lib/redact.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
+import { DIRECT_REDIS_ENV } from '../node/runtime.js'
 import { consumerId, defaultOutputQueue } from '../queue/keys.js'
 import { openRedis } from '../redis/client.js'
 import { type FilterWorkerStats, runFilterWorker } from '../run/filter-worker.js'
@@ -30,11 +33,16 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
     const env = process.env
     if (!env.INPUT_REDIS_URL || !env.INPUT_QUEUE)
       throw new GridcoreError('CONFIG', 'INPUT_REDIS_URL and INPUT_QUEUE must be set (the node sets them)')
-    const input = await openRedis(env.INPUT_REDIS_URL, { reconnect: true })
+    const urls = redisUrls(env, (line) => process.stderr.write(`gridcore worker: ${line}\n`))
+    this.secrets.push(...[urls.input, urls.output].flatMap((u) => (u ? passwordsOf(u) : [])))
+    const input = await openRedis(urls.input, { reconnect: true, caPem: urls.caPem })
     const output =
-      env.OUTPUT_REDIS_URL && env.OUTPUT_REDIS_URL !== env.INPUT_REDIS_URL
-        ? await openRedis(env.OUTPUT_REDIS_URL, { reconnect: true })
+      urls.output && urls.output !== urls.input
+        ? await openRedis(urls.output, { reconnect: true, caPem: urls.caPem })
         : undefined
+    // The filter is the task's code: it gets the upstream variables, not the cluster's password.
+    const filterEnv = { ...env }
+    for (const name of Object.values(DIRECT_REDIS_ENV)) delete filterEnv[name]
     const stop = new AbortController()
     waitForShutdownSignal().then(() => stop.abort())
     try {
@@ -48,7 +56,7 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
         batchSize: flags.batch,
         itemTimeoutMs: flags['item-timeout'],
         maxAttempts: flags['max-attempts'],
-        env,
+        env: filterEnv,
         signal: stop.signal,
         log: (line) => process.stderr.write(`gridcore worker: ${line}\n`),
       })
@@ -57,4 +65,37 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
       output?.disconnect()
     }
   }
+}
+
+/**
+ * The Redis URLs to use: the cluster's rediss:// ones with its CA when the node passed them (no proxy hop, the
+ * faster way), else the upstream variables (the node's loopback proxy, or a plain Redis).
+ */
+function redisUrls(
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): { input: string; output?: string; caPem?: string } {
+  const upstream = { input: env.INPUT_REDIS_URL!, output: env.OUTPUT_REDIS_URL }
+  const direct = env[DIRECT_REDIS_ENV.input]
+  if (!direct) return upstream
+  const caFile = env[DIRECT_REDIS_ENV.caFile]
+  let caPem: string | undefined
+  if (caFile) {
+    try {
+      caPem = readFileSync(caFile, 'utf8')
+    } catch (err) {
+      log(
+        `cannot read the cluster CA ${caFile} (${(err as NodeJS.ErrnoException).code}); using the node's loopback proxy`,
+      )
+      return upstream
+    }
+  }
+  log(`Redis over TLS directly: ${redactUrl(direct)}`)
+  return { input: direct, output: env[DIRECT_REDIS_ENV.output] ?? upstream.output, caPem }
+}
+
+function passwordsOf(url: string): string[] {
+  if (!URL.canParse(url)) return []
+  const pw = new URL(url).password
+  return pw ? [pw, decodeURIComponent(pw)] : []
 }

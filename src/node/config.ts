@@ -27,6 +27,10 @@ export interface NodeConfigFile {
   task_poll_interval?: number
   /** Hold each task poll at the hub until the task changes (default true; an upstream hub answers at once). */
   long_poll?: boolean
+  /** The cluster CA (PEM) an https hub and rediss:// Redis are verified against (relative: to this file). */
+  ca_file?: string
+  /** A volunteer's node (written by join): container images only unless its owner allowed commands. */
+  volunteer?: boolean
 }
 
 /** Reads and checks the keys of a gridnode.toml; whether the hub's URL and token are there is checked later. */
@@ -52,7 +56,7 @@ export function readNodeConfig(path: string): NodeConfigFile {
   const allowed = t.allowed_commands
   if (allowed !== undefined && (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string')))
     throw bad('allowed_commands', 'a list of strings')
-  for (const k of ['allow_shell', 'long_poll'])
+  for (const k of ['allow_shell', 'long_poll', 'volunteer'])
     if (t[k] !== undefined && typeof t[k] !== 'boolean') throw bad(k, 'true or false')
   const parallelism = num('parallelism', 1)
   const file: NodeConfigFile = {
@@ -70,6 +74,8 @@ export function readNodeConfig(path: string): NodeConfigFile {
     group: str('group'),
     task_poll_interval: num('task_poll_interval', 0.05),
     long_poll: t.long_poll as boolean | undefined,
+    ca_file: str('ca_file'),
+    volunteer: t.volunteer as boolean | undefined,
   }
   for (const k of Object.keys(file) as (keyof NodeConfigFile)[]) if (file[k] === undefined) delete file[k]
   return file

@@ -1,5 +1,6 @@
 // The embedded GridNode: register (and again when the hub forgets us), heartbeat, poll the current task,
-// run it through a runtime, and stop gracefully on a hub stop request or SIGINT/SIGTERM.
+// run it through a runtime (rediss:// reached through loopback proxies), and stop gracefully on a hub stop request
+// or SIGINT/SIGTERM.
 import { hostname } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import { HubClient } from '../client/hub-client.js'
@@ -18,7 +19,9 @@ import { openRedis } from '../redis/client.js'
 import { saveNodeId } from './config.js'
 import { Supervisor } from './instances.js'
 import { createRuntime, type NodeOptions } from './options.js'
+import { RedisProxyPool } from './redis-proxy-pool.js'
 import type { Runtime } from './runtime.js'
+import { localTask } from './task-redis.js'
 
 export interface NodeContext {
   /** Aborts when the node should stop (SIGINT/SIGTERM): it stops its instances and returns. */
@@ -38,7 +41,9 @@ const fingerprint = (t: TaskConfig | null) => (t ? JSON.stringify(t) : 'none')
 const LONG_POLL_S = 25
 
 export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExit> {
-  const client = new HubClient({ url: o.serverUrl, token: o.token, timeoutMs: 10_000 })
+  const client = new HubClient({ url: o.serverUrl, token: o.token, timeoutMs: 10_000, caPem: o.caPem })
+  // One loopback proxy per rediss:// URL, made when a task names it; instances speak plain RESP to it.
+  const proxies = new RedisProxyPool({ caPem: o.caPem, logger: ctx.logger })
   const arch = archOfThisMachine()
   const platform = platformForArch(arch)
   const log = ctx.logger
@@ -151,9 +156,29 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     },
   })
 
+  /** Hands the supervisor a task with its Redis URLs as this node's instances reach them. */
+  const run = async (task: TaskConfig | null) => {
+    if (!task) return supervisor.setTask(null)
+    let local: Awaited<ReturnType<typeof localTask>>
+    try {
+      local = await localTask(task, proxies, o.caFile)
+    } catch (err) {
+      log.error(`cannot proxy the Redis of task '${task.task_name}': ${(err as Error).message}`, {
+        task: task.task_name,
+      })
+      return supervisor.setTask(task)
+    }
+    if (local.proxied) {
+      log.info(`task '${task.task_name}' reaches its TLS Redis through this node's loopback proxy`, {
+        task: task.task_name,
+      })
+    }
+    return supervisor.setTask(local.task, local.env)
+  }
+
   let current = fingerprint(reg.current_task)
   let known = taskFingerprint(reg.current_task)
-  let switching = supervisor.setTask(reg.current_task)
+  let switching = run(reg.current_task)
   const hbTimer = setInterval(() => void heartbeat(), o.heartbeatMs)
   // Polls the task: with long_poll the hub holds each poll until the answer changes, so a switch starts at once;
   // an answer that came back unchanged sooner than task_poll_interval (an upstream hub does not hold) waits out the
@@ -178,7 +203,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
             { node: nodeId },
           )
           current = fp
-          switching = switching.then(() => supervisor.setTask(task))
+          switching = switching.then(() => run(task))
         }
       } catch (err) {
         if (stop.aborted) break
@@ -196,8 +221,10 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
   log.info('stopping: instances get SIGTERM, then SIGKILL after stop_timeout', { node: nodeId })
   await switching.catch(() => {})
   await supervisor.stopAll()
+  await proxies.closeAll()
   await beat
   await client.heartbeat({ node_id: nodeId, status: 'Idle', active_containers: 0 }).catch(() => {})
+  await client.close()
   log.info('stopped', { node: nodeId })
   return { node_id: nodeId, reason }
 }

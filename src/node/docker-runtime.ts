@@ -17,6 +17,18 @@ export function containerName(task: string, nodeId: string, instance: number): s
   return `idm-${task}-${nodeId}-${instance}`.replace(/[^a-zA-Z0-9_.-]/g, '-')
 }
 
+/**
+ * True when the instance's Redis is on this machine's loopback (the node's TLS proxy, or a local Redis): without a
+ * network_mode of its own, such a container runs with host networking so that 127.0.0.1 is the node's.
+ */
+export function onLoopback(env: Record<string, string>): boolean {
+  return [env.INPUT_REDIS_URL, env.OUTPUT_REDIS_URL].some((u) => {
+    if (!u || !URL.canParse(u)) return false
+    const host = new URL(u).hostname
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.')
+  })
+}
+
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const
   private docker?: Docker
@@ -67,7 +79,7 @@ export class DockerRuntime implements Runtime {
         HostConfig: {
           NanoCpus: 1_000_000_000,
           Memory: this.opts.memoryMb * 1024 * 1024,
-          NetworkMode: this.opts.networkMode,
+          NetworkMode: this.opts.networkMode ?? (onLoopback(spec.env) ? 'host' : undefined),
         },
       })
       await container.start()

@@ -62,8 +62,11 @@ export class Supervisor {
     return { status, reason, error: this.report }
   }
 
-  /** Switches to a task (or to none): stops the current instances first. */
-  async setTask(task: TaskConfig | null): Promise<void> {
+  /**
+   * Switches to a task (or to none): stops the current instances first. `extraEnv` goes to its instances beside the
+   * upstream variables (gridcore's own additions, e.g. the direct Redis URL for the run --command worker).
+   */
+  async setTask(task: TaskConfig | null, extraEnv: Record<string, string> = {}): Promise<void> {
     this.run.abort()
     const run = new AbortController()
     this.run = run
@@ -98,7 +101,7 @@ export class Supervisor {
       task: task.task_name,
       runtime: this.o.runtime.name,
     })
-    for (let i = 0; i < this.o.parallelism; i++) this.slots.push(this.runSlot(i, task, run.signal))
+    for (let i = 0; i < this.o.parallelism; i++) this.slots.push(this.runSlot(i, task, extraEnv, run.signal))
     this.o.onChange?.()
   }
 
@@ -115,7 +118,12 @@ export class Supervisor {
     this.running.clear()
   }
 
-  private async runSlot(i: number, task: TaskConfig, signal: AbortSignal): Promise<void> {
+  private async runSlot(
+    i: number,
+    task: TaskConfig,
+    extraEnv: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const healthyAfter = this.o.healthyAfterMs ?? 5_000
     const maxBackoff = this.o.maxBackoffMs ?? 30_000
     const clean = this.o.cleanExitBackoff ?? CLEAN_EXIT_BACKOFF
@@ -130,7 +138,7 @@ export class Supervisor {
           task,
           nodeId: this.o.nodeId,
           instance: i,
-          env: instanceEnv(task, this.o.nodeId, i),
+          env: { ...instanceEnv(task, this.o.nodeId, i), ...extraEnv },
         })
       } catch (err) {
         if (signal.aborted) return

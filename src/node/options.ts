@@ -1,4 +1,5 @@
 // `gridcore node start` flags + gridnode.toml + env -> the node's options, in one typed step; and its runtime.
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { normalizeHubUrl } from '../client/hub-client.js'
@@ -6,12 +7,14 @@ import { findUpstreamConfig } from '../hub/config.js'
 import { configError, GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
 import { paths } from '../lib/paths.js'
+import { parseCertificate } from '../net/fingerprint.js'
 import { AutoRuntime } from './auto-runtime.js'
 import { type NodeConfigFile, type RuntimeChoice, readNodeConfig } from './config.js'
 import { DockerRuntime } from './docker-runtime.js'
 import { resolveGroup } from './group.js'
 import { ProcessRuntime } from './process-runtime.js'
 import type { Runtime } from './runtime.js'
+import { ImageOnlyRuntime } from './volunteer.js'
 
 /** The flags of `gridcore node start`, as oclif parses them (durations already in milliseconds). */
 export interface NodeFlags {
@@ -31,6 +34,8 @@ export interface NodeFlags {
   'long-poll'?: boolean
   'stop-timeout'?: number
   'state-dir'?: string
+  'ca-file'?: string
+  volunteer?: boolean
 }
 
 /** Everything a node runs with. Precedence: flags, then gridnode.toml, then the defaults. */
@@ -57,6 +62,11 @@ export interface NodeOptions {
   longPoll: boolean
   /** Instance logs and the record of running instances. */
   stateDir: string
+  /** The cluster CA file (absolute) and its PEM: the hub's https and rediss:// are verified against it. */
+  caFile?: string
+  caPem?: string
+  /** A volunteer's node: runs container images only while no command is allowed (see volunteer.ts). */
+  volunteer: boolean
 }
 
 export const NODE_DEFAULTS = {
@@ -86,9 +96,22 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
   const fromFlags = f['allow-command']?.length
   const base = fromFlags || !configPath ? process.cwd() : dirname(resolve(configPath))
   const group = resolveGroup(f.group, file.group, env)
-  const allowed = (fromFlags ? f['allow-command']! : (file.allowed_commands ?? [])).map((c) =>
+  const runtime = f.runtime ?? file.runtime ?? NODE_DEFAULTS.runtime
+  const volunteer = f.volunteer ?? file.volunteer ?? false
+  // A volunteer whose owner chose the process runtime and named no programs allows any program: that choice is
+  // the consent (join --runtime process); otherwise a volunteer allows only what it lists, nothing by default.
+  const listed = fromFlags ? f['allow-command']! : file.allowed_commands
+  const allowed = (listed ?? (volunteer && runtime === 'process' ? ['*'] : [])).map((c) =>
     c.includes('/') && !isAbsolute(c) ? resolve(base, c) : c,
   )
+  const caFile = f['ca-file']
+    ? resolve(f['ca-file'])
+    : file.ca_file
+      ? resolve(configPath ? dirname(resolve(configPath)) : process.cwd(), file.ca_file)
+      : undefined
+  const caPem = caFile
+    ? readCa(caFile, f['ca-file'] ? '--ca-file' : `node config ${configPath}: ca_file`)
+    : undefined
   return {
     configPath,
     serverUrl: normalizeHubUrl(serverUrl),
@@ -99,7 +122,7 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
       f['heartbeat-interval'] ?? seconds(file.heartbeat_interval, NODE_DEFAULTS.heartbeat_interval),
     pollMs: f['task-poll-interval'] ?? seconds(file.task_poll_interval, NODE_DEFAULTS.task_poll_interval),
     stopTimeoutMs: f['stop-timeout'] ?? seconds(file.stop_timeout, NODE_DEFAULTS.stop_timeout),
-    runtime: f.runtime ?? file.runtime ?? NODE_DEFAULTS.runtime,
+    runtime,
     containerMemoryMb: f['container-memory'] ?? file.container_memory ?? NODE_DEFAULTS.container_memory,
     networkMode: f['network-mode'] ?? file.network_mode,
     allowedCommands: allowed,
@@ -108,7 +131,24 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
     groupExplicit: group.explicit,
     longPoll: f['long-poll'] ?? file.long_poll ?? NODE_DEFAULTS.long_poll,
     stateDir: resolve(f['state-dir'] ?? join(paths(env).dataDir, 'node')),
+    ...(caFile ? { caFile, caPem } : {}),
+    volunteer,
   }
+}
+
+/** The cluster CA a node trusts: a readable PEM CA certificate, else one CONFIG line naming where it came from. */
+function readCa(file: string, where: string): string {
+  let pem: string
+  try {
+    pem = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw configError(
+      `${where} ${file} cannot be read (${(err as NodeJS.ErrnoException).code}): point it at the cluster's ca.pem`,
+    )
+  }
+  if (!parseCertificate(pem, `${where} ${file}`, 'CONFIG').ca)
+    throw configError(`${where} ${file} is not a CA certificate: point it at the cluster's ca.pem`)
+  return pem
 }
 
 /** auto: command tasks as local processes, image tasks as Docker containers when an engine answers. */
@@ -125,6 +165,16 @@ export async function createRuntime(o: NodeOptions, log: Logger): Promise<Runtim
       log.warn(`allowed_commands entry "${entry}" names no executable file on this node; it allows nothing`)
     return p
   }
+  const inner = await baseRuntime(o, docker, processes)
+  // A volunteer that allows no command still takes command tasks, to refuse them as an Error naming the flags.
+  return o.volunteer && o.allowedCommands.length === 0 ? new ImageOnlyRuntime(inner) : inner
+}
+
+async function baseRuntime(
+  o: NodeOptions,
+  docker: () => DockerRuntime,
+  processes: () => ProcessRuntime,
+): Promise<Runtime> {
   if (o.runtime === 'docker') return docker()
   if (o.runtime === 'process') return processes()
   let engine = false

@@ -59,3 +59,14 @@ export function instanceEnv(task: TaskConfig, nodeId: string, instance: number):
   if (task.output_queue) env.OUTPUT_QUEUE = task.output_queue
   return env
 }
+
+/**
+ * gridcore's additions to a command task's environment on a node that proxies TLS Redis: the cluster's rediss://
+ * URLs (password included) and the CA file, so gridcore's own worker can skip the loopback proxy. Upstream
+ * consumers and the templates keep using INPUT_REDIS_URL / OUTPUT_REDIS_URL, the proxy.
+ */
+export const DIRECT_REDIS_ENV = {
+  input: 'GRIDCORE_INPUT_REDIS_URL',
+  output: 'GRIDCORE_OUTPUT_REDIS_URL',
+  caFile: 'GRIDCORE_REDIS_CA_FILE',
+} as const

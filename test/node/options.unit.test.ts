@@ -1,8 +1,9 @@
 // Flags + gridnode.toml + env -> the node's options, in one step: precedence, defaults, units, errors.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createClusterCa, issueServerCert } from '../../src/net/ca.js'
 import { detectGroup } from '../../src/node/group.js'
 import { parseNodeOptions } from '../../src/node/options.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -37,6 +38,7 @@ describe('parseNodeOptions', () => {
       groupExplicit: false,
       longPoll: true,
       stateDir: join(home, '.local', 'share', 'idm-gridcore', 'node'),
+      volunteer: false,
     })
   })
 
@@ -117,6 +119,7 @@ describe('parseNodeOptions', () => {
       groupExplicit: true,
       longPoll: true,
       stateDir: join(dir, 'state'),
+      volunteer: false,
     })
   })
 
@@ -178,5 +181,43 @@ describe('parseNodeOptions', () => {
     if (f.config === 'MISSING_URL') f.config = toml('no-url2.toml', 'token = "t"\n')
     if (f.config === 'MISSING_TOKEN') f.config = toml('no-token.toml', 'server_url = "http://h:1"\n')
     expect(() => parseNodeOptions(f, env)).toThrow(err)
+  })
+
+  it('reads ca_file (relative to the file; --ca-file to the working directory) and refuses what is no CA', async () => {
+    const ca = await createClusterCa({ name: 'node-unit' })
+    const server = await issueServerCert(ca, [])
+    mkdirSync(join(dir, 'tls'), { recursive: true })
+    writeFileSync(join(dir, 'tls', 'ca.pem'), ca.certPem)
+    writeFileSync(join(dir, 'tls', 'server.pem'), server.certPem)
+    const config = toml('ca.toml', 'server_url = "https://h:1"\ntoken = "t"\nca_file = "tls/ca.pem"\n')
+    expect(parseNodeOptions({ config }, env)).toMatchObject({
+      caFile: join(dir, 'tls', 'ca.pem'),
+      caPem: ca.certPem,
+    })
+    const fromCwd = relative(process.cwd(), join(dir, 'tls', 'ca.pem'))
+    expect(parseNodeOptions({ config, 'ca-file': fromCwd }, env).caFile).toBe(join(dir, 'tls', 'ca.pem'))
+    expect(() => parseNodeOptions({ config, 'ca-file': join(dir, 'tls', 'server.pem') }, env)).toThrow(
+      /^--ca-file .*server\.pem is not a CA certificate: point it at the cluster's ca\.pem$/,
+    )
+    const missing = toml('ca-missing.toml', 'server_url = "https://h:1"\ntoken = "t"\nca_file = "nope.pem"\n')
+    expect(() => parseNodeOptions({ config: missing }, env)).toThrow(
+      /^node config .*ca-missing\.toml: ca_file .*nope\.pem cannot be read \(ENOENT\): point it at the cluster's ca\.pem$/,
+    )
+  })
+
+  it('a volunteer allows nothing unless its owner chose the process runtime or named programs', () => {
+    const base = 'server_url = "http://h:1"\ntoken = "t"\n'
+    const v = (extra: string, flags: Record<string, unknown> = {}) =>
+      parseNodeOptions({ config: toml(`v-${Math.random()}.toml`, base + extra), ...flags }, env)
+    expect(v('volunteer = true\n')).toMatchObject({ volunteer: true, runtime: 'auto', allowedCommands: [] })
+    expect(v('volunteer = true\nruntime = "docker"\n').allowedCommands).toEqual([])
+    expect(v('volunteer = true\nruntime = "process"\n').allowedCommands).toEqual(['*'])
+    expect(v('volunteer = true\n', { runtime: 'process' }).allowedCommands).toEqual(['*'])
+    expect(v('volunteer = true\nruntime = "process"\nallowed_commands = []\n').allowedCommands).toEqual([])
+    expect(v('volunteer = true\n', { 'allow-command': ['python3'] }).allowedCommands).toEqual(['python3'])
+    // Not a volunteer: the process runtime still allows only what allowed_commands lists.
+    expect(v('runtime = "process"\n')).toMatchObject({ volunteer: false, allowedCommands: [] })
+    expect(v('', { volunteer: true })).toMatchObject({ volunteer: true })
+    expect(() => v('volunteer = "yes"\n')).toThrow(/"volunteer" must be true or false/)
   })
 })

@@ -14,7 +14,9 @@ export default class NodeStart extends GridcoreCommand<typeof NodeStart> {
 stop_timeout, container_memory) plus gridcore's keys: runtime = "auto" | "docker" | "process", network_mode,
 allowed_commands (process runtime: programs by name, looked up on PATH at start, or by absolute path,
 compared by real path; [] refuses all, ["*"] allows any program and the shell), allow_shell (accept shell
-tasks), group, task_poll_interval, long_poll. Flags override (WORKER_GROUP sits between --group and the file).
+tasks), group, task_poll_interval, long_poll, ca_file (the cluster CA for an https hub and rediss:// Redis,
+which instances reach through a loopback proxy), volunteer (images only unless commands are allowed). Flags
+override (WORKER_GROUP sits between --group and the file).
 A node whose group is set runs only that group's tasks; one whose group is detected (docker in a container,
 k8s in Kubernetes, else linux/darwin/windows) runs its group's task when there is one, else the default group's.
 A new node's id is saved back into the file. Stops gracefully on a hub stop request or SIGINT/SIGTERM (exit 0).`
@@ -65,6 +67,14 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
         'time an instance gets between SIGTERM and SIGKILL (default: the config’s stop_timeout, else 30s)',
     }),
     'state-dir': Flags.string({ description: 'where process logs and pid records go' }),
+    'ca-file': Flags.string({
+      description: 'the cluster CA (PEM) an https hub and rediss:// Redis are verified against',
+    }),
+    volunteer: Flags.boolean({
+      description:
+        'a volunteer’s node: container images only unless --runtime process or --allow-command allows commands',
+      allowNo: true,
+    }),
     'log-format': logFormatFlag(),
   }
 
