@@ -38,6 +38,8 @@ export interface ConnectResult {
   /** Where the Redis URL came from: --redis, or the hub (GET /api/cluster). */
   redis_from: 'flag' | 'hub' | null
   ca_fingerprint: string | null
+  /** Set when the hub is reached in plain HTTP over the network: the token and items cross it unencrypted. */
+  plaintext_warning: string | null
   nodes_online: number
   current_task: string | null
   files: { skill: string; credentials: string; ca: string | null }
@@ -84,6 +86,7 @@ export async function connectCluster(input: ConnectInput, p: Paths = defaultPath
       redis_url: redisUrl ? redactUrl(redisUrl) : null,
       redis_from: redisFrom,
       ca_fingerprint: ca?.fingerprint ?? null,
+      plaintext_warning: plaintextWarning(hubUrl),
       nodes_online: nodes.filter((n) => n.status === 'Online').length,
       current_task: tasks.current,
       files: { skill: p.skillToml, credentials: p.credentialsToml, ca: ca?.file ?? null },
@@ -159,4 +162,12 @@ async function clusterCa(
   input.onStep?.(`fetching the cluster CA from ${u.host}`)
   const ca = await fetchPinnedCa(u.hostname, Number(u.port || 443), pin)
   return { ...ca, file }
+}
+
+/** A warning for a plain-HTTP hub that is not on this machine's loopback; null otherwise. */
+export function plaintextWarning(hubUrl: string): string | null {
+  const u = new URL(hubUrl)
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1')
+  if (u.protocol !== 'http:' || host === 'localhost' || host === '::1' || host.startsWith('127.')) return null
+  return `the hub at ${hubUrl} speaks plain HTTP: the token and the items cross the network unencrypted (a cluster made with gridcore up --listen uses TLS)`
 }

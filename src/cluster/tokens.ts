@@ -2,6 +2,7 @@
 // travels in (the profile's hub address and pinned CA fingerprint).
 import { isIP } from 'node:net'
 import type { HubClient, TokenInfo, WhoAmI } from '../client/hub-client.js'
+import { TOKEN_NAME } from '../hub/tokens.js'
 import { GridcoreError } from '../lib/errors.js'
 import { formatJoinString } from '../net/join-string.js'
 import type { ClusterProfile } from './profiles.js'
@@ -20,6 +21,14 @@ export async function createToken(
   hub: HubClient,
   o: { role: WhoAmI['role']; name?: string; expiresMs?: number },
 ): Promise<CreatedToken> {
+  if (o.name !== undefined && (!TOKEN_NAME.test(o.name) || o.name === 'admin')) {
+    throw new GridcoreError(
+      'USAGE',
+      o.name === 'admin'
+        ? '--name admin is the hub token’s own name (computehub.toml): pick another name'
+        : `--name "${o.name}" is not a token name: use 1 to 64 letters, digits, "-", "_" or ".", starting with a letter or digit`,
+    )
+  }
   let made: TokenInfo & { token: string }
   try {
     made = await hub.createToken({

@@ -57,6 +57,7 @@ beside it.`
       redis: flags.redis,
       onStep: (what) => spin.text(what),
     }).finally(() => spin.stop())
+    if (r.plaintext_warning) this.note(`gridcore: ${r.plaintext_warning}`)
     this.say(
       `Saved cluster "${r.name}": hub ${r.computehub_url} as ${r.role}${r.token_name ? ` ("${r.token_name}")` : ''} (${r.nodes_online} node(s) online, current task: ${r.current_task ?? 'none'})` +
         (r.redis_url ? `, Redis ${r.redis_url}` : '') +

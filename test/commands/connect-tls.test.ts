@@ -65,6 +65,7 @@ describe('connect over TLS', () => {
       redis_url: `rediss://:***@127.0.0.1:${redis.port}`,
       redis_from: 'hub',
       ca_fingerprint: tls.fingerprint,
+      plaintext_warning: null,
       nodes_online: 0,
       current_task: null,
       files: { skill: p.skillToml, credentials: p.credentialsToml, ca: join(p.skillDir, 'ca', 'lab.pem') },

@@ -145,6 +145,11 @@ describe('gridcore token', () => {
     const exp = await gc(['token', 'create', '--role', 'read', '--expires', '0d', '--cluster', 'adm'])
     expect(exp.code).toBe(2)
     expect(exp.stderr).toMatch(/^gridcore: --expires expects a positive duration/)
+    for (const name of ['admin', 'has space', '-x']) {
+      const badName = await gc(['token', 'create', '--role', 'read', '--name', name, '--cluster', 'adm'])
+      expect(badName.code, name).toBe(2)
+      expect(badName.stderr).toMatch(/^gridcore: --name /)
+    }
     const dup = await gc(['token', 'create', '--role', 'read', '--name', 'laptop', '--cluster', 'adm'])
     expect(dup.code).toBe(6)
     expect(dup.stderr).toMatch(/a token named "laptop" already exists/)
