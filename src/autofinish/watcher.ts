@@ -14,6 +14,8 @@ export interface RedisDrainWatcherOptions {
   logger: Logger
   /** Without counters: how long the output must stay unchanged (watch's default: 5 s). */
   outputSettleMs?: number
+  /** The cluster CA a rediss:// task Redis is verified against (the hub's tls_ca). */
+  caPem?: string
   now?: () => number
 }
 
@@ -32,7 +34,7 @@ export function redisDrainWatcher(o: RedisDrainWatcherOptions): DrainWatcher {
   const connection = (url: string): Promise<Redis> => {
     let c = connections.get(url)
     if (!c) {
-      c = openRedis(url, { reconnect: true })
+      c = openRedis(url, { reconnect: true, caPem: o.caPem })
       connections.set(url, c)
       c.catch(() => connections.delete(url))
     }

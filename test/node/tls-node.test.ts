@@ -51,8 +51,14 @@ const tlsNode = (toml: Record<string, string | number> = {}) => {
   nodes.push(n)
   return n
 }
-async function register(name: string, command: string[], q: { input: string; output: string }) {
+async function register(
+  name: string,
+  command: string[],
+  q: { input: string; output: string },
+  extra: Record<string, unknown> = {},
+) {
   const res = await hub.call('POST', '/api/tasks', {
+    ...extra,
     name,
     command,
     input_redis: redis.url(),
@@ -114,10 +120,14 @@ describe('a node with ca_file, a TLS hub and a TLS-only Redis', () => {
     expect((await rowOf(n))?.runtime_status).not.toBe('Error')
   }, 90_000)
 
-  it('runs the run --command worker over TLS directly (no proxy hop): every result once', async () => {
+  it('runs the run --command worker over TLS directly (no proxy hop): every result once; the hub auto-finishes it', async () => {
     const n = tlsNode({ parallelism: 2 })
     const q = { input: 'w:in', output: 'w:out' }
-    await register('worker-tls', [process.execPath, BIN, 'worker', '--filter', 'sed -u s/^/r:/'], q)
+    // auto_finish: the hub's drain watcher reads the rediss:// queues, verified by the hub's own tls_ca.
+    await register('worker-tls', [process.execPath, BIN, 'worker', '--filter', 'sed -u s/^/r:/'], q, {
+      auto_finish: true,
+      auto_finish_settle: 1,
+    })
     const N = 20_000
     await pushCounted(q.input, N)
     await waitFor(
@@ -132,6 +142,10 @@ describe('a node with ca_file, a TLS hub and a TLS-only Redis', () => {
     expect(log).toContain(`gridcore worker: Redis over TLS directly: rediss://:***@127.0.0.1:${redis.port}`)
     expect(log).not.toContain(redis.password)
     expect((await rowOf(n))?.runtime_status).not.toBe('Error')
+    await waitFor('the hub to finish the drained task', async () =>
+      JSON.parse((await hub.call('GET', '/api/tasks')).text).completed.includes('worker-tls'),
+    )
+    expect(hub.err()).not.toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|certificate/)
   }, 90_000)
 
   it('keeps the cluster password from the filter: it sees the upstream variables only', async () => {

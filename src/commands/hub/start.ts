@@ -74,7 +74,7 @@ stderr.`
       logFormat: flags['log-format'],
       nodeTimeoutMs: flags['node-timeout'],
       sweepIntervalMs: flags['sweep-interval'],
-      drainWatcher: (logger) => redisDrainWatcher({ logger }),
+      drainWatcher: (logger) => redisDrainWatcher({ logger, caPem: tls?.caCert }),
       autoFinish: { settleMs: flags['auto-finish-settle'], intervalMs: flags['auto-finish-interval'] },
     })
     if (this.jsonEnabled()) {
