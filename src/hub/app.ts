@@ -6,7 +6,7 @@ import { accessRoutes } from './access-routes.js'
 import { authenticator } from './auth.js'
 import { BodyRejection, contentTypeRejection, MAX_BODY_BYTES, parseJsonBody, tooLarge } from './body.js'
 import { empty, type Held, type HubResponse, isHeld, text } from './response.js'
-import { allows, type Need, requiredRole } from './roles.js'
+import { allows, type Need, readView, requiredRole } from './roles.js'
 import { type Endpoint, hubRoutes, type RouteContext } from './routes.js'
 import { schedRoutes } from './sched-routes.js'
 import type { HubState } from './state.js'
@@ -146,7 +146,12 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       ctx.params.set(key, value)
     }
     if (endpoint.body === false) {
-      const res = run(head.method, head.target, () => endpoint.run(ctx))
+      // A read token sees answers with Redis passwords masked (HEAD gets the masked length).
+      const view = principal?.role === 'read'
+      const res = run(head.method, head.target, () => {
+        const out = endpoint.run(ctx)
+        return view && !isHeld(out) ? readView(out) : out
+      })
       return isHeld(res) ? { kind: 'hold', now: res.now, wait: res.held } : respond(res, ok)
     }
     const badType = contentTypeRejection(head.header('content-type'))

@@ -1,7 +1,10 @@
 // Token roles and the one table that says which role each route needs.
 // admin: everything. submit: register, finish, next, cancel and reprioritize tasks, and what read reads.
-// read: GET routes.
+// read: GET routes, with Redis passwords masked (a read token must not become a data-plane writer).
 // node: the /gridnode/* routes only. The upstream `token` of computehub.toml is always admin.
+
+import { redactText } from '../lib/redact.js'
+import type { HubResponse } from './response.js'
 
 export type Role = 'admin' | 'submit' | 'node' | 'read'
 export const ROLES: readonly Role[] = ['admin', 'submit', 'node', 'read']
@@ -54,4 +57,20 @@ export function allows(have: Role, need: Need): boolean {
 
 export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s)
+}
+
+/**
+ * What a read token is shown: the answer with every credential in a URL masked (a task's input_redis, an error
+ * report quoting one), so reading a cluster never hands out its Redis password. JSON stays JSON.
+ */
+export function readView(res: HubResponse): HubResponse {
+  if (!res.body || !/:\/\/[^/@\s]*@/.test(res.body)) return res
+  if (!(res.headers['content-type'] ?? '').includes('json')) return { ...res, body: redactText(res.body) }
+  const mask = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactText(v)
+    if (Array.isArray(v)) return v.map(mask)
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]))
+    return v
+  }
+  return { ...res, body: JSON.stringify(mask(JSON.parse(res.body))) }
 }

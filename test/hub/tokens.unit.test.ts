@@ -144,3 +144,25 @@ describe('scoped tokens', () => {
     expect(new HubState(store.load()).tokens.list().map((t) => t.name)).toEqual(['x', 'n2'])
   })
 })
+
+describe('what a read token sees', () => {
+  it('task specs and error reports with Redis passwords masked; submit and admin see them whole', () => {
+    const f = appFixture()
+    const url = 'rediss://:s3cr%40t@10.0.0.5:6379/0'
+    f.call('POST', '/api/tasks', { body: { name: 'job', image: 'img', input_redis: url, output_redis: url } })
+    const read = f.call('POST', '/api/tokens', { body: { role: 'read' } }).json.token
+    const submit = f.call('POST', '/api/tokens', { body: { role: 'submit' } }).json.token
+    const asRead = f.call('GET', '/api/tasks/current', { auth: `Bearer ${read}` })
+    expect(asRead.json).toMatchObject({
+      name: 'job',
+      input_redis: 'rediss://:***@10.0.0.5:6379/0',
+      output_redis: 'rediss://:***@10.0.0.5:6379/0',
+    })
+    expect(asRead.text).not.toContain('s3cr')
+    const head = f.call('HEAD', '/api/tasks/current', { auth: `Bearer ${read}` })
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(asRead.text)))
+    expect(f.call('GET', '/api/tasks/job', { auth: `Bearer ${read}` }).text).not.toContain('s3cr')
+    expect(f.call('GET', '/api/tasks/current', { auth: `Bearer ${submit}` }).json.input_redis).toBe(url)
+    expect(f.call('GET', '/api/tasks/current').json.input_redis).toBe(url)
+  })
+})
