@@ -10,7 +10,8 @@ const LAYERS = [
   ['commands'], // oclif commands: parse flags, call one module, return a typed result
   ['cli'], // base commands, shared flags, progress, spinner, formatting: the terminal side
   ['run'], // gridcore run / demo: register, push, watch, collect as one step
-  ['deploy', 'node', 'skill', 'templates'], // local cluster up/down, the embedded node, the skill, scaffolds
+  ['deploy'], // local cluster up/down: starts and stops Redis, the hub and the node (and what a crashed node left)
+  ['node', 'skill', 'templates'], // the embedded node, the skill, scaffolds
   ['cluster', 'autofinish'], // profiles, cluster record, targets, status; the hub's auto-finish drain watcher
   ['queue'], // the reliable queue protocol over Redis: keys, Lua, push, consume, watch, results
   ['client', 'redis', 'docker'], // the hub's HTTP client, Redis connections and RESP, the Docker engine

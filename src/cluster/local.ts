@@ -4,7 +4,11 @@ import { configError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
 import { paths as defaultPaths, type Paths } from '../lib/paths.js'
 
-interface ProcessRecord {
+/** `starting`: gridcore up wrote the entry before it started the process (an interrupted up leaves this). */
+export type PartState = 'starting' | 'running'
+
+export interface ProcessRecord {
+  state?: PartState
   pid?: number
   /** Command line recorded at start: down signals the pid only while it still matches. */
   cmdline?: string
@@ -17,19 +21,44 @@ interface ProcessRecord {
 
 export interface LocalClusterState {
   mode: string
+  /**
+   * `starting` while gridcore up brings the cluster up (each process is recorded as soon as it starts),
+   * `running` once it is up, `stopping` when gridcore down could not stop everything. Absent: running.
+   */
+  status?: 'starting' | 'running' | 'stopping'
   /** The upstream skill stores the token here; gridcore stores a reference to credentials.toml instead. */
   token?: string
   token_ref?: string
   engine?: 'embedded' | 'native'
   runtime?: 'docker' | 'process' | 'auto'
-  computehub: ProcessRecord & { url: string }
-  gridnode?: ProcessRecord & { node_id?: string; parallelism?: number; state_dir?: string }
+  computehub: ProcessRecord & {
+    url: string
+    port?: number
+    /** The hub's task list (kept by down like Redis's data, unless --purge-data). */
+    state_file?: string
+    /** Whether this cluster's up created the state file (false: kept from an earlier cluster). */
+    state_created?: boolean
+  }
+  gridnode?: ProcessRecord & {
+    node_id?: string
+    parallelism?: number
+    state_dir?: string
+    /** What the node may run: ["*"] on a local cluster (the user's own machine). */
+    allowed_commands?: string[]
+  }
   /** url has its password redacted; the full URL is in the local profile (credentials.toml). */
   redis?: ProcessRecord & {
     url?: string
     managed?: boolean
+    /** binary: redis-server; docker: a container; url: an existing server gridcore does not manage. */
+    mode?: 'binary' | 'docker' | 'url'
     data_dir?: string
+    /** Whether this cluster's up created the data dir (false: kept from an earlier cluster). */
+    data_created?: boolean
     container_id?: string
+    container_name?: string
+    /** Docker mode: the image it runs, used again when up restarts it. */
+    image?: string
     port?: number
   }
   managed_by_skill?: boolean

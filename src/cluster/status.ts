@@ -6,7 +6,9 @@ import { redactUrl } from '../lib/redact.js'
 import { defaultOutputQueue, queueKeys } from '../queue/keys.js'
 import { redisError } from '../redis/errors.js'
 import { openClusterRedis } from './connection.js'
+import { explainUnreachable, type LocalBlock, localBlock } from './local-processes.js'
 import type { ClusterProfile } from './profiles.js'
+import { LOCAL } from './resolve.js'
 import { type GroupStatus, groupStatus } from './schedule.js'
 
 export interface QueueDepths {
@@ -28,10 +30,13 @@ export interface StatusReport {
   queues: QueueDepths | null
   /** Why queue depths are missing, when they are. */
   queues_note: string | null
+  /** The local cluster's recorded processes (alive or gone), when this is the local cluster. */
+  local: LocalBlock | null
 }
 
 export async function clusterStatus(profile: ClusterProfile, client: HubClient): Promise<StatusReport> {
-  await client.health()
+  const local = profile.name === LOCAL ? localBlock() : null
+  await client.health().catch((err) => Promise.reject(explainUnreachable(err, local)))
   const [nodes, tasks] = await Promise.all([client.listNodes(), client.listTasks()])
   const report: StatusReport = {
     cluster: profile.name,
@@ -41,6 +46,7 @@ export async function clusterStatus(profile: ClusterProfile, client: HubClient):
     groups: groupStatus(tasks, nodes),
     queues: null,
     queues_note: null,
+    local,
   }
   if (!tasks.current) return { ...report, queues_note: 'no task is running' }
   const task = await client.runningTask(platformForArch(archOfThisMachine()))

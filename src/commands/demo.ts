@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { GridcoreCommand } from '../cli/base-command.js'
 import { fmtInt, fmtRate } from '../cli/format.js'
 import { interactive, progressLine } from '../cli/progress.js'
-import { runSteps } from '../cli/steps.js'
+import { stepShower } from '../cli/steps.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
 import { type DemoResult, demo } from '../run/demo.js'
 
@@ -12,7 +12,8 @@ export default class Demo extends GridcoreCommand<typeof Demo> {
     'See it work: a local cluster, 100,000 square roots through it, a summary, teardown.'
   static override description =
     `Uses a running local cluster if there is one (and leaves it running); otherwise starts one
-on the embedded engine with the process runtime (no Docker needed; ports 8080/6379 or free ones) and stops it after.`
+on the embedded engine with the process runtime (no Docker needed; ports 8080/6379, or GRIDCORE_HUB_PORT and
+GRIDCORE_REDIS_PORT, or free ones) and stops it after, deleting the data it made.`
   static override flags = {
     items: Flags.integer({ description: 'how many numbers', default: 100_000, min: 1 }),
     'install-missing': Flags.boolean({
@@ -27,7 +28,8 @@ on the embedded engine with the process runtime (no Docker needed; ports 8080/63
     const r = await demo({
       items: flags.items,
       installMissing: flags['install-missing'],
-      runSteps: (steps, skipRest) => runSteps(steps, { json: this.jsonEnabled(), skipRest }),
+      show: stepShower(this.jsonEnabled()),
+      note: (line) => this.note(line),
       onProgress: (p) =>
         bar.update(
           `${fmtInt(p.done)}/${fmtInt(p.total)} square roots · ${fmtRate(p.rate)}`,

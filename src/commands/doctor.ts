@@ -1,6 +1,6 @@
 // gridcore doctor: checks this machine for a local cluster; exits 3 when gridcore up could not succeed.
-import { Flags } from '@oclif/core'
 import { GridcoreCommand } from '../cli/base-command.js'
+import { localPortFlags } from '../cli/local-flags.js'
 import { type DoctorReport, doctor } from '../deploy/doctor.js'
 import { EXIT } from '../lib/errors.js'
 
@@ -8,15 +8,10 @@ export default class Doctor extends GridcoreCommand<typeof Doctor> {
   static override summary =
     'Check this machine: Docker, redis-server, ports, directories, installed binaries.'
   static override description =
-    'Each finding comes with its fix. Exit 0 when gridcore up can succeed, 3 when it cannot.'
-  static override flags = {
-    'hub-port': Flags.integer({ description: 'hub port to check', default: 8080, env: 'GRIDCORE_HUB_PORT' }),
-    'redis-port': Flags.integer({
-      description: 'Redis port to check',
-      default: 6379,
-      env: 'GRIDCORE_REDIS_PORT',
-    }),
-  }
+    `Each finding comes with its fix. The ports checked are the ones gridcore up would use: --hub-port and
+--redis-port, else GRIDCORE_HUB_PORT and GRIDCORE_REDIS_PORT, else 8080 and 6379. Exit 0 when gridcore up can
+succeed, 3 when it cannot.`
+  static override flags = localPortFlags()
 
   async run(): Promise<DoctorReport> {
     const { flags } = this

@@ -3,10 +3,12 @@ import { Flags } from '@oclif/core'
 import { ClusterCommand } from '../cli/cluster-command.js'
 import { durationFlag, itemSource, sourceFlags } from '../cli/flags.js'
 import { runSummaryText } from '../cli/format.js'
+import { localPortFlags } from '../cli/local-flags.js'
 import { interactive, progressLine } from '../cli/progress.js'
 import { progressText } from '../cli/progress-view.js'
-import { bringUp, localDefaults } from '../cli/steps.js'
-import { readLocalCluster } from '../cluster/local.js'
+import { stepShower } from '../cli/steps.js'
+import { LocalRun } from '../deploy/local-cluster/for-run.js'
+import { upSettings } from '../deploy/local-cluster/settings.js'
 import { EXIT, GridcoreError } from '../lib/errors.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
 import { type RunSummary, type RunWhat, runBatch } from '../run/run.js'
@@ -53,9 +55,14 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
     })(),
     name: Flags.string({ description: 'task name (default: run-<time>-<random>)' }),
     local: Flags.boolean({
-      description: 'start a local cluster first when none runs (gridcore up)',
+      description: 'start a local cluster first when none runs (gridcore up), and stop it after',
       default: false,
     }),
+    'keep-cluster': Flags.boolean({
+      description: 'with --local: leave a cluster started for this run running',
+      default: false,
+    }),
+    ...localPortFlags('with --local: '),
     'item-timeout': durationFlag({
       description: '--command: fail a batch when the filter answers nothing this long',
       default: '30s',
@@ -80,7 +87,15 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
       : flags.consumer
         ? { consumer: flags.consumer }
         : { image: flags.image! }
-    if (flags.local && !readLocalCluster()) await bringUp(localDefaults(), this.jsonEnabled())
+    // --local: up's steps first; after the run, stop what they started unless --keep-cluster.
+    const local = flags.local
+      ? await LocalRun.start({
+          settings: upSettings({ hubPort: flags['hub-port'], redisPort: flags['redis-port'] }),
+          show: stepShower(this.jsonEnabled()),
+          keep: flags['keep-cluster'],
+          note: (line) => this.note(line),
+        })
+      : undefined
     const bar = progressLine(interactive(this.jsonEnabled()))
     const summary = await runBatch(this.cluster(), this.hub(), {
       what: job,
@@ -98,11 +113,13 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
         if (interactive(this.jsonEnabled())) process.stderr.write(`${phase}\n`)
       },
       onProgress: (p) => bar.update(progressText(p), p.total ? p.done / p.total : null),
-    }).finally(() => bar.done())
+    })
+      .catch((err) => (local ? local.failed(err) : Promise.reject(err)))
+      .finally(() => bar.done())
     // CI-friendly: the run finished, but some items failed or went to the dead list.
     if (summary.failed > 0 || summary.dead > 0) process.exitCode = EXIT.PARTIAL
     if (flags.output) this.say(`Ran ${runSummaryText(summary)}`)
     else this.note(`gridcore: ran ${runSummaryText(summary)}`)
-    return summary
+    return { ...summary, ...(await local?.finished()) }
   }
 }

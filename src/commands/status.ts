@@ -1,6 +1,7 @@
 // gridcore status: hub health, nodes, tasks and the current task's queue depths.
 import { ClusterCommand } from '../cli/cluster-command.js'
 import { groupsLine, nodeTable } from '../cli/format.js'
+import { localLines } from '../cli/local-format.js'
 import { clusterStatus, type StatusReport } from '../cluster/status.js'
 
 export default class Status extends ClusterCommand<typeof Status> {
@@ -27,6 +28,7 @@ export default class Status extends ClusterCommand<typeof Status> {
     } else if (r.queues_note) this.say(`Queues: ${r.queues_note}`)
     this.say(`Nodes: ${r.nodes.length}`)
     if (r.nodes.length) this.say(nodeTable(r.nodes))
+    for (const line of r.local ? localLines(r.local) : []) this.say(line)
     return r
   }
 }

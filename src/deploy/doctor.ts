@@ -1,12 +1,13 @@
 // gridcore doctor: what this machine has for a local cluster, each finding with its fix.
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants, mkdirSync } from 'node:fs'
-import { HubClient } from '../client/hub-client.js'
 import { readLocalCluster } from '../cluster/local.js'
 import { archOfThisMachine, platformForArch } from '../hub/protocol.js'
 import { paths } from '../lib/paths.js'
-import { installedBinaries } from './engine.js'
-import { describeBusy, portFree } from './ports.js'
+import { dockerStatus, installedBinaries } from './engine.js'
+import { clusterHealth, PARTS } from './local-cluster/health.js'
+import { partOf } from './local-cluster/record.js'
+import { type PortHolder, portFree, portHolder } from './ports.js'
 import { findRedisServer } from './redis-launcher.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'error'
@@ -42,21 +43,16 @@ export async function doctor(o: { hubPort: number; redisPort: number }): Promise
   const arch = archOfThisMachine()
   add('platform', 'ok', `${process.platform} ${arch} (containers: ${platformForArch(arch)})`)
 
-  let docker = false
-  try {
-    const { connectDocker } = await import('../docker/engine.js')
-    const engine = await connectDocker()
-    const v = await engine.version()
-    docker = true
-    add('docker', 'ok', `Docker engine ${v.Version} answers`)
-  } catch (err) {
+  const engine = await dockerStatus()
+  const docker = engine.ok
+  if (engine.ok) add('docker', 'ok', `Docker engine ${engine.version} answers`)
+  else
     add(
       'docker',
       'warn',
-      `${(err as Error).message.split(':')[0]} — gridcore up will run items as local processes`,
-      (err as Error).message.split(': ').slice(1).join(': ') || null,
+      `${engine.reason} — gridcore up will run items as local processes`,
+      'start Docker, or use the process runtime (--runtime process)',
     )
-  }
 
   const redis = findRedisServer()
   if (redis) add('redis-server', 'ok', redis)
@@ -82,31 +78,23 @@ export async function doctor(o: { hubPort: number; redisPort: number }): Promise
   )
 
   const local = readLocalCluster(p)
-  let localHealthy = false
   if (local) {
-    localHealthy = await new HubClient({ url: local.computehub.url, token: 'x', timeoutMs: 2_000 })
-      .health()
-      .then(
-        () => true,
-        () => false,
-      )
+    const health = await clusterHealth(local)
+    const down = PARTS.filter((n) => health[n].state !== 'alive' && health[n].state !== 'not-managed')
     add(
       'local cluster',
-      localHealthy ? 'ok' : 'warn',
-      localHealthy
-        ? `running at ${local.computehub.url}`
-        : `recorded in ${p.localClusterJson} but its hub does not answer`,
-      localHealthy ? null : 'gridcore down, then gridcore up',
+      down.length ? 'warn' : 'ok',
+      down.length
+        ? `recorded in ${p.localClusterJson} at ${local.computehub.url}; not running: ${down.join(', ')}`
+        : `running at ${local.computehub.url}`,
+      down.length ? 'gridcore up restarts what stopped (gridcore down stops the rest)' : null,
     )
   }
-  for (const [name, port, flag] of [
-    ['hub port', o.hubPort, '--hub-port'],
-    ['Redis port', o.redisPort, '--redis-port'],
-  ] as const) {
-    if (await portFree(port)) add(name, 'ok', `${port} is free`)
-    else if (localHealthy) add(name, 'ok', `${port} is used by the running local cluster`)
-    else add(name, 'error', describeBusy(port), `stop what holds it, or pass ${flag} to gridcore up`)
-  }
+  const ours = new Set(
+    local ? PARTS.map((n) => partOf(local, n)?.pid).filter((pid): pid is number => Boolean(pid)) : [],
+  )
+  for (const c of portChecks(o, (port) => portHolder(port), ours, await freeOf([o.hubPort, o.redisPort])))
+    add(c.name, c.status, c.detail, c.fix)
 
   for (const [name, dir] of [
     ['config dir', p.upstreamConfigDir],
@@ -137,4 +125,46 @@ export async function doctor(o: { hubPort: number; redisPort: number }): Promise
     bins ? null : 'optional: gridcore fetch',
   )
   return { ok: checks.every((c) => c.status !== 'error'), checks }
+}
+
+async function freeOf(ports: number[]): Promise<Map<number, boolean>> {
+  return new Map(await Promise.all(ports.map(async (port) => [port, await portFree(port)] as const)))
+}
+
+/**
+ * Pure: the two port checks. A busy port is fine when a process of the recorded local cluster holds it (up would
+ * change nothing); the same port for both is an error, as up refuses it.
+ */
+export function portChecks(
+  o: { hubPort: number; redisPort: number },
+  holder: (port: number) => PortHolder | undefined,
+  ours: Set<number>,
+  free: Map<number, boolean>,
+): Check[] {
+  if (o.hubPort === o.redisPort)
+    return [
+      {
+        name: 'ports',
+        status: 'error',
+        detail: `the hub port and the Redis port are both ${o.hubPort}`,
+        fix: 'pass two different ports (--hub-port, --redis-port)',
+      },
+    ]
+  return (
+    [
+      ['hub port', o.hubPort, '--hub-port'],
+      ['Redis port', o.redisPort, '--redis-port'],
+    ] as const
+  ).map(([name, port, flag]) => {
+    if (free.get(port)) return { name, status: 'ok', detail: `${port} is free`, fix: null }
+    const h = holder(port)
+    if (h && ours.has(h.pid))
+      return { name, status: 'ok', detail: `${port} is used by the local cluster (pid ${h.pid})`, fix: null }
+    return {
+      name,
+      status: 'error',
+      detail: h ? `port ${port} is in use by pid ${h.pid} (${h.command})` : `port ${port} is in use`,
+      fix: `stop what holds it, or pass ${flag} to gridcore up`,
+    }
+  })
 }

@@ -1,9 +1,8 @@
-// Which engine and runtime a local cluster uses: upstream binaries when installed (and Docker runs), else
-// gridcore's embedded hub and node; Docker containers when an engine answers, else local processes.
+// Facts a local cluster's choices rest on: the upstream binaries installed by gridcore fetch, and whether a
+// Docker engine answers (within a bound: a hung socket is no engine). The choices are in local-cluster/choose.ts.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GridcoreError } from '../lib/errors.js'
 import { paths } from '../lib/paths.js'
 
 export type EngineChoice = 'auto' | 'embedded' | 'native'
@@ -31,53 +30,26 @@ export function installedBinaries(env = process.env): NativeBinaries | undefined
   return { computehub, gridnode, version }
 }
 
-export async function dockerAnswers(): Promise<boolean> {
+/** Whether a Docker engine answers its ping and its version call within timeoutMs; else why not (one line). */
+export async function dockerStatus(
+  timeoutMs = 5_000,
+): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+  const where = process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no Docker engine answers at ${where} (no answer within ${timeoutMs} ms)`)),
+      timeoutMs,
+    )
+  })
   try {
     const { connectDocker } = await import('../docker/engine.js')
-    await connectDocker()
-    return true
-  } catch {
-    return false
+    const v = await Promise.race([connectDocker().then((d) => d.version()), late])
+    return { ok: true, version: v.Version }
+  } catch (err) {
+    const text = (err as Error).message.replace(/: start Docker.*$/, '')
+    return { ok: false, reason: /Docker/.test(text) ? text : `the Docker engine at ${where} failed: ${text}` }
+  } finally {
+    clearTimeout(timer)
   }
-}
-
-/**
- * runtime auto: the node runs command tasks as processes and image tasks as containers (when Docker answers).
- * engine auto: the upstream binaries when installed and the runtime is docker (the upstream gridnode runs only
- * containers), else gridcore's embedded hub and node.
- */
-export async function resolveEngine(
-  engine: EngineChoice,
-  runtime: RuntimeChoice,
-): Promise<{
-  engine: 'embedded' | 'native'
-  runtime: 'docker' | 'process' | 'auto'
-  docker: boolean
-  binaries?: NativeBinaries
-}> {
-  const docker = runtime === 'process' ? false : await dockerAnswers()
-  if (runtime === 'docker' && !docker) {
-    throw new GridcoreError(
-      'CONFIG',
-      'no Docker engine answers: start Docker, or use --runtime process (items run as local processes)',
-    )
-  }
-  const binaries = installedBinaries()
-  if (engine === 'native') {
-    if (!binaries)
-      throw new GridcoreError(
-        'CONFIG',
-        'the upstream binaries are not installed: run gridcore fetch, or use --engine embedded',
-      )
-    if (runtime !== 'docker') {
-      throw new GridcoreError(
-        'CONFIG',
-        'the upstream gridnode runs only Docker containers: pass --runtime docker, or use --engine embedded',
-      )
-    }
-    return { engine: 'native', runtime, docker, binaries }
-  }
-  if (engine === 'auto' && binaries && runtime === 'docker')
-    return { engine: 'native', runtime, docker, binaries }
-  return { engine: 'embedded', runtime, docker }
 }

@@ -59,15 +59,18 @@ export function describeBusy(port: number): string {
   return h ? `port ${port} is in use by pid ${h.pid} (${h.command})` : `port ${port} is in use`
 }
 
-/** `preferred` when free, else a free port the OS picks. */
-export async function freePortNear(preferred: number): Promise<number> {
-  if (await portFree(preferred)) return preferred
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
+/** `preferred` when free (and not one of `taken`), else a free port the OS picks (again not one of `taken`). */
+export async function freePortNear(preferred: number, taken: number[] = []): Promise<number> {
+  if (!taken.includes(preferred) && (await portFree(preferred))) return preferred
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer()
+      srv.once('error', reject)
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number }
+        srv.close(() => resolve(port))
+      })
     })
-  })
+    if (!taken.includes(port)) return port
+  }
 }

@@ -1,13 +1,17 @@
 // Starts a private redis-server for a local cluster: loopback, password in a 0600 config file (never on the
-// command line), AOF on (appendfsync everysec), noeviction, its own data dir; or redis:7-alpine via Docker.
+// command line), AOF on (appendfsync everysec), noeviction, its own data dir. Docker mode is redis-docker.ts;
+// which of the two a cluster uses is decided in deploy/local-cluster/choose.ts.
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { GridcoreError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
-import { alive } from '../lib/proc.js'
+import { startTimeOf } from '../lib/proc.js'
 import { openRedis } from '../redis/client.js'
 import { portFree } from './ports.js'
+
+export type RedisMode = 'binary' | 'docker'
 
 export interface RedisLaunchOptions {
   port: number
@@ -15,17 +19,24 @@ export interface RedisLaunchOptions {
   dataDir: string
   /** Run detached (outlives this process; for gridcore up). Default: attached child. */
   detached?: boolean
-  /** 'binary': redis-server only; 'docker': the redis:7-alpine image only; 'auto': binary, else Docker. */
-  via?: 'auto' | 'binary' | 'docker'
+  /** Start from the config file already in dataDir when there is one (a restart); else write it. */
+  reuseConfig?: boolean
+  /** Docker mode: the image (default redis:7-alpine). */
+  image?: string
   timeoutMs?: number
+  /** Called synchronously with the pid as soon as the OS gave one (binary mode). */
+  onPid?: (pid: number) => void
 }
 
 export interface LaunchedRedis {
   url: string
   port: number
-  mode: 'binary' | 'docker'
+  mode: RedisMode
+  /** The redis-server process (in Docker mode: the container's process as this machine sees it). */
   pid?: number
+  started?: string
   containerId?: string
+  containerName?: string
   configPath: string
   dataDir: string
   logPath: string
@@ -40,9 +51,11 @@ export function findRedisServer(): string | undefined {
   return SEARCH.map((d) => join(d, 'redis-server')).find((p) => existsSync(p))
 }
 
+const HEADER = '# gridcore: private Redis for a local cluster (contains the password: mode 0600)'
+
 export function redisConfig(o: { port: number; password: string; dataDir: string; bind?: string }): string {
   return [
-    '# gridcore: private Redis for a local cluster (contains the password: mode 0600)',
+    HEADER,
     `bind ${o.bind ?? '127.0.0.1'}`,
     `port ${o.port}`,
     'protected-mode yes',
@@ -58,38 +71,58 @@ export function redisConfig(o: { port: number; password: string; dataDir: string
   ].join('\n')
 }
 
+/** The password in the config gridcore wrote into a data dir (kept by down), or undefined. */
+export function keptPassword(dataDir: string): string | undefined {
+  let text: string
+  try {
+    text = readFileSync(join(dataDir, 'redis.conf'), 'utf8')
+  } catch {
+    return undefined
+  }
+  if (!text.startsWith(HEADER)) return undefined
+  return /^requirepass "([^"\\]+)"$/m.exec(text)?.[1]
+}
+
+export const redisUrlFor = (port: number, password: string) =>
+  `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`
+
+/** The config file's path in a data dir, and writes it (0600) unless reusing an existing one. */
+export function writeRedisConfig(opts: RedisLaunchOptions, dirInside = opts.dataDir): string {
+  const configPath = join(opts.dataDir, 'redis.conf')
+  if (!(opts.reuseConfig && existsSync(configPath)))
+    writeFileAtomic(configPath, redisConfig({ ...opts, dataDir: dirInside }), { mode: 0o600 })
+  return configPath
+}
+
+/** Starts redis-server (the binary) on opts.port with its data and config in opts.dataDir. */
 export async function launchRedis(opts: RedisLaunchOptions): Promise<LaunchedRedis> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
-  const via = opts.via ?? 'auto'
-  const bin = via === 'docker' ? undefined : findRedisServer()
-  if (bin) return launchBinary(bin, opts)
-  if (via === 'binary') {
+  if (!(await portFree(opts.port))) throw busy(opts.port)
+  const bin = findRedisServer()
+  if (!bin)
     throw new GridcoreError(
       'CONFIG',
       'redis-server is not installed: install it (apt-get install redis-server, or brew install redis), or pass --install-missing',
     )
-  }
-  return launchDocker(opts)
-}
-
-async function launchBinary(bin: string, opts: RedisLaunchOptions): Promise<LaunchedRedis> {
-  if (!(await portFree(opts.port))) throw busy(opts.port)
-  const configPath = join(opts.dataDir, 'redis.conf')
+  const configPath = writeRedisConfig(opts)
   const logPath = join(opts.dataDir, 'redis.log')
-  writeFileAtomic(configPath, redisConfig(opts), { mode: 0o600 })
   const log = openSync(logPath, 'a', 0o600)
   const child = spawn(bin, [configPath], { detached: opts.detached ?? false, stdio: ['ignore', log, log] })
   closeSync(log)
+  if (child.pid) opts.onPid?.(child.pid)
   let exited: number | null = null
   child.once('exit', (code) => {
     exited = code ?? -1
   })
+  child.once('error', () => {
+    exited = -1
+  })
   if (opts.detached) child.unref()
-  const url = `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}`
+  const url = redisUrlFor(opts.port, opts.password)
   try {
     await waitForRedis(url, opts.timeoutMs ?? 10_000, () => exited !== null)
   } catch (err) {
-    for (let i = 0; i < 20 && exited === null; i++) await new Promise((r) => setTimeout(r, 25))
+    for (let i = 0; i < 20 && exited === null; i++) await delay(25)
     if (exited === null) child.kill('SIGKILL')
     const tail = readTail(logPath)
     if (/Address already in use/i.test(tail)) throw busy(opts.port)
@@ -98,49 +131,20 @@ async function launchBinary(bin: string, opts: RedisLaunchOptions): Promise<Laun
       `redis-server did not start (${(err as Error).message}); its log ${logPath} ends: ${tail.split('\n').slice(-2).join(' ')}`,
     )
   }
-  return { url, port: opts.port, mode: 'binary', pid: child.pid, configPath, dataDir: opts.dataDir, logPath }
-}
-
-async function launchDocker(opts: RedisLaunchOptions): Promise<LaunchedRedis> {
-  const { connectDocker, hasImage, pullImage } = await import('../docker/engine.js')
-  let docker: Awaited<ReturnType<typeof connectDocker>>
-  try {
-    docker = await connectDocker()
-  } catch {
-    throw new GridcoreError(
-      'CONFIG',
-      'redis-server is not installed and no Docker engine answers: install redis-server (apt-get install redis-server / brew install redis) or pass --install-missing',
-    )
-  }
-  const image = 'redis:7-alpine'
-  if (!(await hasImage(docker, image))) await pullImage(docker, image)
-  const configPath = join(opts.dataDir, 'redis.conf')
-  writeFileAtomic(configPath, redisConfig({ ...opts, dataDir: '/data' }), { mode: 0o644 })
-  const container = await docker.createContainer({
-    Image: image,
-    name: `gridcore-redis-${opts.port}`,
-    Cmd: ['redis-server', '/usr/local/etc/redis/redis.conf'],
-    HostConfig: {
-      NetworkMode: 'host',
-      Binds: [`${opts.dataDir}:/data`, `${configPath}:/usr/local/etc/redis/redis.conf:ro`],
-      RestartPolicy: { Name: 'no' },
-    },
-  })
-  await container.start()
-  const url = `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}`
-  await waitForRedis(url, opts.timeoutMs ?? 20_000, () => false)
+  const pid = child.pid!
   return {
     url,
     port: opts.port,
-    mode: 'docker',
-    containerId: container.id,
+    mode: 'binary',
+    pid,
+    started: startTimeOf(pid),
     configPath,
     dataDir: opts.dataDir,
-    logPath: '',
+    logPath,
   }
 }
 
-async function waitForRedis(url: string, timeoutMs: number, gone: () => boolean): Promise<void> {
+export async function waitForRedis(url: string, timeoutMs: number, gone: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (gone()) throw new Error('it exited')
@@ -151,32 +155,12 @@ async function waitForRedis(url: string, timeoutMs: number, gone: () => boolean)
     } catch (err) {
       if ((err as GridcoreError).code === 'REDIS_AUTH') throw err
       if (Date.now() > deadline) throw new Error(`no answer within ${timeoutMs} ms`)
-      await new Promise((r) => setTimeout(r, 50))
+      await delay(50)
     }
   }
 }
 
-/** Stops a launched Redis: SHUTDOWN (which flushes the AOF), then waits for the process to go. */
-export async function stopRedis(
-  r: Pick<LaunchedRedis, 'url' | 'pid' | 'containerId'>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  if (r.containerId) {
-    const { connectDocker } = await import('../docker/engine.js')
-    const docker = await connectDocker()
-    const c = docker.getContainer(r.containerId)
-    await c.stop({ t: Math.ceil(timeoutMs / 1000) }).catch(() => {})
-    await c.remove({ force: true }).catch(() => {})
-    return
-  }
-  if (!r.pid || !alive(r.pid)) return
-  process.kill(r.pid, 'SIGTERM')
-  const deadline = Date.now() + timeoutMs
-  while (alive(r.pid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50))
-  if (alive(r.pid)) process.kill(r.pid, 'SIGKILL')
-}
-
-const busy = (port: number) =>
+export const busy = (port: number) =>
   new GridcoreError('CONFIG', `Redis port ${port} is already in use: stop what holds it or pass --redis-port`)
 
 function readTail(path: string): string {

@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hubClient } from '../cluster/connection.js'
-import { readLocalCluster } from '../cluster/local.js'
 import { resolveCluster } from '../cluster/resolve.js'
-import { down } from '../deploy/down.js'
+import type { ShowStep } from '../deploy/local-cluster/bring-up.js'
+import { withLocalCluster } from '../deploy/local-cluster/for-run.js'
+import { defaultPorts, upSettings } from '../deploy/local-cluster/settings.js'
 import { freePortNear } from '../deploy/ports.js'
-import { planUp, type Step } from '../deploy/up.js'
 import type { WatchProgress } from '../queue/watch.js'
 import { scaffold } from '../templates/scaffold.js'
 import { type RunSummary, runBatch } from './run.js'
@@ -23,27 +23,32 @@ export interface DemoResult {
 export async function demo(o: {
   items: number
   installMissing: boolean
-  runSteps: (steps: Step[], skipRest: () => boolean) => Promise<void>
+  show: ShowStep
+  note: (line: string) => void
   onProgress?: (p: WatchProgress) => void
   interrupted?: Promise<unknown>
 }): Promise<DemoResult> {
-  const started = !readLocalCluster()
-  if (started) {
-    const plan = planUp({
-      engine: 'embedded',
-      runtime: 'process',
-      redis: 'auto',
-      hubPort: await freePortNear(Number(process.env.GRIDCORE_HUB_PORT ?? 8080)),
-      redisPort: await freePortNear(Number(process.env.GRIDCORE_REDIS_PORT ?? 6379)),
-      installMissing: o.installMissing,
-    })
-    try {
-      await o.runSteps(plan.steps, () => plan.alreadyRunning())
-    } catch (err) {
-      await plan.rollback()
-      throw err
-    }
-  }
+  const ports = defaultPorts()
+  const hubPort = await freePortNear(ports.hubPort)
+  const settings = upSettings({
+    engine: 'embedded',
+    runtime: 'process',
+    redis: 'auto',
+    hubPort,
+    redisPort: await freePortNear(ports.redisPort, [hubPort]),
+    installMissing: o.installMissing,
+  })
+  const r = await withLocalCluster({ settings, show: o.show, keep: false, note: o.note }, () =>
+    squareRoots(o),
+  )
+  return { started_cluster: r.started_cluster, summary: r.summary, sample: r.sample }
+}
+
+async function squareRoots(o: {
+  items: number
+  onProgress?: (p: WatchProgress) => void
+  interrupted?: Promise<unknown>
+}): Promise<{ summary: RunSummary; sample: string[] }> {
   const work = mkdtempSync(join(tmpdir(), 'gridcore-demo-'))
   try {
     const task = scaffold({ template: 'node', name: 'demo-sqrt', dir: join(work, 'consumer') })
@@ -62,9 +67,8 @@ export async function demo(o: {
       interrupted: o.interrupted,
     })
     const sample = readFileSync(output, 'utf8').split('\n').slice(0, 3)
-    return { started_cluster: started, summary: { ...summary, output: null }, sample }
+    return { summary: { ...summary, output: null }, sample }
   } finally {
     rmSync(work, { recursive: true, force: true })
-    if (started) await down({ keepData: false })
   }
 }

@@ -2,13 +2,15 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { findRedisServer, launchRedis, stopRedis } from '../../src/deploy/redis-launcher.js'
+import { stopDaemon } from '../../src/deploy/procs.js'
+import { findRedisServer, type LaunchedRedis, launchRedis } from '../../src/deploy/redis-launcher.js'
 import { alive } from '../../src/lib/proc.js'
 import { openRedis } from '../../src/redis/client.js'
 import { freePort } from '../helpers/ports.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
+const stopRedis = (r: LaunchedRedis) => stopDaemon({ pid: r.pid!, started: r.started, cmdline: '' })
 
 describe('launchRedis', () => {
   it('starts redis-server with the protocol’s settings and stops it cleanly', async () => {

@@ -49,6 +49,8 @@ describe('gridcore up / down', () => {
     expect(Date.now() - t0).toBeLessThan(8_000)
     expect(up.json).toMatchObject({
       already_running: false,
+      restarted: [],
+      allowed_commands: ['*'],
       cluster: 'local',
       engine: 'embedded',
       runtime: 'process',
@@ -67,8 +69,13 @@ describe('gridcore up / down', () => {
         url: `http://127.0.0.1:${c.hubPort}`,
         config_path: join(c.p.upstreamConfigDir, 'computehub.toml'),
       },
-      gridnode: { node_id: up.json.node_id, config_path: join(c.p.upstreamConfigDir, 'gridnode.toml') },
+      gridnode: {
+        node_id: up.json.node_id,
+        config_path: join(c.p.upstreamConfigDir, 'gridnode.toml'),
+        allowed_commands: ['*'],
+      },
       redis: { managed: true, url: `redis://:***@127.0.0.1:${c.redisPort}` },
+      status: 'running',
     })
     expect(Date.parse(state.created_at)).toBeGreaterThan(0)
     expect(statSync(c.p.localClusterJson).mode & 0o777).toBe(0o600)
@@ -90,23 +97,47 @@ describe('gridcore up / down', () => {
 
     const again = await c.up()
     expect(again.code).toBe(0)
-    expect(again.json).toMatchObject({ already_running: true, node_id: up.json.node_id })
+    expect(again.json).toMatchObject({ already_running: true, restarted: [], node_id: up.json.node_id })
+    expect(again.stderr).toMatch(/^ok {3}Look for a running local cluster: it runs: nothing to do/m)
     expect(JSON.parse(readFileSync(c.p.localClusterJson, 'utf8')).computehub.pid).toBe(state.computehub.pid)
 
     const down = await c.gc(['down', '--json'])
     expect(down.code, down.stderr).toBe(0)
-    expect(down.json).toMatchObject({ was_running: true, hub: 'stopped', redis: 'stopped', ports_free: true })
-    expect(['stopped', 'gone']).toContain(down.json.node)
+    expect(down.json).toMatchObject({
+      was_running: true,
+      node: 'stopped',
+      hub: 'stopped',
+      redis: 'stopped',
+      kept_data: true,
+      data_dir: state.redis.data_dir,
+      purged_data: false,
+      complete: true,
+      ports_free: true,
+    })
     for (const pid of [state.computehub.pid, state.gridnode.pid, state.redis.pid])
       expect(alive(pid)).toBe(false)
     expect(await portFree(c.hubPort)).toBe(true)
     expect(await portFree(c.redisPort)).toBe(true)
     expect(existsSync(c.p.localClusterJson)).toBe(false)
     expect(existsSync(state.computehub.config_path)).toBe(false)
-    expect(existsSync(state.redis.data_dir)).toBe(false)
+    expect(existsSync(state.gridnode.config_path)).toBe(false)
+    // Redis's data (AOF, its 0600 config, the hub's task list) stays, said where; up on the port uses it again.
+    expect(existsSync(join(state.redis.data_dir, 'appendonlydir'))).toBe(true)
+    expect(statSync(state.redis.config_path).mode & 0o777).toBe(0o600)
     expect(readFileSync(c.p.skillToml, 'utf8')).not.toContain('[cluster.local]')
+    const text = await c.gc(['down'])
+    expect(text.stdout).toMatch(/No local cluster is recorded; nothing to stop/)
+    const back = await c.up()
+    expect(back.code, back.stderr).toBe(0)
+    expect(back.json).toMatchObject({ already_running: false, data_dir: state.redis.data_dir })
+    expect(readFileSync(c.p.credentialsToml, 'utf8')).toContain(/redis_password = "[^"]+"/.exec(creds)![0])
+    const purge = await c.gc(['down', '--purge-data'])
+    expect(purge.code, purge.stderr).toBe(0)
+    expect(purge.stdout).toMatch(/Redis data deleted/)
+    expect(existsSync(state.redis.data_dir)).toBe(false)
     const twice = await c.gc(['down', '--json'])
     expect(twice.json).toMatchObject({ was_running: false })
+    expect((await c.gc(['down', '--purge-data', '--keep-data'])).code).toBe(2)
   })
 
   it('--keep-data keeps Redis’s AOF; down never signals a pid that is no longer the process it started', async () => {
@@ -235,6 +266,18 @@ describe('gridcore up / down', () => {
     const holder = createServer()
     await new Promise<void>((r) => holder.listen(c.redisPort, '127.0.0.1', () => r()))
     try {
+      // Without flags, the ports up would use come from GRIDCORE_HUB_PORT / GRIDCORE_REDIS_PORT.
+      const viaEnv = await runCli(['doctor', '--json'], {
+        env: {
+          GRIDCORE_HOME: c.home,
+          GRIDCORE_HUB_PORT: String(c.hubPort),
+          GRIDCORE_REDIS_PORT: String(c.redisPort),
+        },
+      })
+      expect(viaEnv.code).toBe(3)
+      expect(viaEnv.json.checks.find((x: { name: string }) => x.name === 'Redis port').detail).toBe(
+        `port ${c.redisPort} is in use by pid ${process.pid} (${readFileSync(`/proc/${process.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 80)})`,
+      )
       const bad = await c.gc([
         'doctor',
         '--json',

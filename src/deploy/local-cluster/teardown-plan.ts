@@ -1,0 +1,78 @@
+// What gridcore down may delete (pure): a part's files only once nothing runs in its place — its process stopped
+// by gridcore or gone, its port free and no other process using its files. Redis's data dir (AOF, its config and
+// password, the hub's task list) goes only with --purge-data (or, for a cluster made for one run, when that
+// cluster's up created it); kept, the next up on the same port brings it all back.
+import type { LocalClusterState } from '../../cluster/local.js'
+import type { PartName } from '../../cluster/local-processes.js'
+import type { Holder } from './health.js'
+
+/** How stopping a part went. not-started: an interrupted up recorded it but never started it. */
+export type StopOutcome = 'stopped' | 'killed' | 'gone' | 'not-ours' | 'not-managed' | 'not-started'
+
+/** all: --purge-data; created: only what this cluster's up created (rollback, run --local, demo); none: keep. */
+export type Purge = 'all' | 'created' | 'none'
+
+export interface RemovalInput {
+  state: LocalClusterState
+  outcomes: Record<PartName, StopOutcome | null>
+  /** Who still runs in a part's place after stopping (its port, its files). */
+  holders: Partial<Record<PartName, Holder>>
+  purge: Purge
+  /** Whether gridcore wrote this config file (its first line says so). */
+  writtenByGridcore: (path: string) => boolean
+}
+
+export interface Removal {
+  remove: string[]
+  /** Files kept because a process still holds their part. */
+  keptFiles: string[]
+  held: ({ part: PartName } & Holder)[]
+  /** Redis's data dir when it stays on disk (kept by default, or held). */
+  keptData: string | null
+  /** The hub's task list when it stays on disk. */
+  keptTaskList: string | null
+  purgedData: boolean
+  /** Everything stopped and cleaned: the record and the profile can go. */
+  complete: boolean
+}
+
+export function planRemoval(i: RemovalInput): Removal {
+  const { state: s, purge } = i
+  const remove: string[] = []
+  const keptFiles: string[] = []
+  const held: Removal['held'] = []
+  const free = (part: PartName) => !i.holders[part] && i.outcomes[part] !== 'not-managed'
+  const config = (path: string | undefined) => (path && i.writtenByGridcore(path) ? [path] : [])
+  const purges = (created: boolean | undefined) =>
+    purge === 'all' || (purge === 'created' && created === true)
+
+  for (const part of ['node', 'hub', 'redis'] as const) {
+    const h = i.holders[part]
+    if (h) held.push({ part, ...h })
+  }
+
+  // The node: its config (the token is in it). Its instance logs stay with the other logs.
+  if (s.gridnode) (free('node') ? remove : keptFiles).push(...config(s.gridnode.config_path))
+
+  // The hub: its config, and its task list when purging.
+  const hubFiles = [...config(s.computehub.config_path)]
+  const taskList = s.computehub.state_file
+  if (taskList && purges(s.computehub.state_created)) hubFiles.push(taskList)
+  ;(free('hub') ? remove : keptFiles).push(...hubFiles)
+  const keptTaskList = taskList && !(free('hub') && hubFiles.includes(taskList)) ? taskList : null
+
+  // Redis (only one gridcore runs): its data dir, whole, when purging.
+  let keptData: string | null = null
+  let purgedData = false
+  const r = s.redis
+  if (r?.managed) {
+    if (!free('redis')) {
+      keptFiles.push(...[r.config_path, r.data_dir].filter((f): f is string => Boolean(f)))
+      keptData = r.data_dir ?? null
+    } else if (r.data_dir && purges(r.data_created)) {
+      remove.push(r.data_dir)
+      purgedData = true
+    } else keptData = r.data_dir ?? null
+  }
+  return { remove, keptFiles, held, keptData, keptTaskList, purgedData, complete: held.length === 0 }
+}

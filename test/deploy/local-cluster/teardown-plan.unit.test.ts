@@ -1,0 +1,118 @@
+// What down may delete: a part's files only once nothing runs in its place; data only with --purge-data.
+import { describe, expect, it } from 'vitest'
+import type { LocalClusterState } from '../../../src/cluster/local.js'
+import { planRemoval, type RemovalInput } from '../../../src/deploy/local-cluster/teardown-plan.js'
+
+const state: LocalClusterState = {
+  mode: 'local',
+  computehub: {
+    url: 'http://127.0.0.1:8080',
+    config_path: '/c/computehub.toml',
+    state_file: '/d/redis-6379/computehub-state.json',
+    state_created: true,
+  },
+  gridnode: { config_path: '/c/gridnode.toml' },
+  redis: {
+    managed: true,
+    port: 6379,
+    data_dir: '/d/redis-6379',
+    config_path: '/d/redis-6379/redis.conf',
+    data_created: false,
+  },
+}
+const stopped = { node: 'stopped', hub: 'stopped', redis: 'stopped' } as const
+const input = (o: Partial<RemovalInput> = {}): RemovalInput => ({
+  state,
+  outcomes: stopped,
+  holders: {},
+  purge: 'none',
+  writtenByGridcore: () => true,
+  ...o,
+})
+const byHand = { pid: 77, command: 'redis-server 127.0.0.1:6379', port: 6379 }
+
+describe('planRemoval', () => {
+  it('by default removes the configs and keeps Redis’s data dir (AOF, config, task list)', () => {
+    expect(planRemoval(input())).toEqual({
+      remove: ['/c/gridnode.toml', '/c/computehub.toml'],
+      keptFiles: [],
+      held: [],
+      keptData: '/d/redis-6379',
+      keptTaskList: '/d/redis-6379/computehub-state.json',
+      purgedData: false,
+      complete: true,
+    })
+  })
+
+  it('--purge-data removes the data dir and the task list', () => {
+    const r = planRemoval(input({ purge: 'all' }))
+    expect(r.remove).toEqual([
+      '/c/gridnode.toml',
+      '/c/computehub.toml',
+      '/d/redis-6379/computehub-state.json',
+      '/d/redis-6379',
+    ])
+    expect(r).toMatchObject({ keptData: null, keptTaskList: null, purgedData: true, complete: true })
+  })
+
+  it('a rollback purges only what this cluster’s up created (data kept from an earlier cluster stays)', () => {
+    const r = planRemoval(input({ purge: 'created' }))
+    expect(r.remove).not.toContain('/d/redis-6379')
+    expect(r.keptData).toBe('/d/redis-6379')
+    const created = { ...state, redis: { ...state.redis, data_created: true } }
+    expect(planRemoval(input({ purge: 'created', state: created })).remove).toContain('/d/redis-6379')
+  })
+
+  it('a Redis restarted by hand holds its port: nothing of Redis is deleted, even with --purge-data; not complete', () => {
+    for (const outcome of ['gone', 'not-ours', 'stopped'] as const) {
+      const r = planRemoval(
+        input({ purge: 'all', outcomes: { ...stopped, redis: outcome }, holders: { redis: byHand } }),
+      )
+      expect(r.remove).not.toContain('/d/redis-6379')
+      expect(r.remove).not.toContain('/d/redis-6379/redis.conf')
+      expect(r).toMatchObject({
+        keptFiles: ['/d/redis-6379/redis.conf', '/d/redis-6379'],
+        held: [{ part: 'redis', ...byHand }],
+        keptData: '/d/redis-6379',
+        purgedData: false,
+        complete: false,
+      })
+    }
+  })
+
+  it('pids that were not ours while processes still hold the ports: both configs kept', () => {
+    const hubHolder = { pid: 5, command: 'node run.js hub start', port: 8080 }
+    const nodeUser = { pid: 6, command: 'node run.js node start --config /c/gridnode.toml' }
+    const r = planRemoval(
+      input({
+        outcomes: { node: 'not-ours', hub: 'not-ours', redis: 'not-ours' },
+        holders: { hub: hubHolder, node: nodeUser, redis: byHand },
+      }),
+    )
+    expect(r.remove).toEqual([])
+    expect(r.keptFiles).toEqual([
+      '/c/gridnode.toml',
+      '/c/computehub.toml',
+      '/d/redis-6379/redis.conf',
+      '/d/redis-6379',
+    ])
+    expect(r.held.map((h) => h.part)).toEqual(['node', 'hub', 'redis'])
+  })
+
+  it('a pid that was not ours with nothing in its place: that process is gone, its files go', () => {
+    const r = planRemoval(input({ outcomes: { ...stopped, hub: 'not-ours' } }))
+    expect(r.remove).toContain('/c/computehub.toml')
+    expect(r.complete).toBe(true)
+  })
+
+  it('never deletes a config gridcore did not write', () => {
+    const r = planRemoval(input({ writtenByGridcore: (f) => f !== '/c/computehub.toml' }))
+    expect(r.remove).toEqual(['/c/gridnode.toml'])
+  })
+
+  it('an existing Redis is not touched', () => {
+    const url = { ...state, redis: { managed: false, url: 'redis://h:1' } }
+    const r = planRemoval(input({ state: url, purge: 'all', outcomes: { ...stopped, redis: 'not-managed' } }))
+    expect(r).toMatchObject({ keptData: null, purgedData: false, complete: true })
+  })
+})
