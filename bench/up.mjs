@@ -50,7 +50,7 @@ try {
     )
     if (run.json.done !== ITEMS) throw new Error(`run: ${run.json.done} of ${ITEMS}`)
     runs.push(ITEMS / run.seconds)
-    gc('down', '--json')
+    gc('down', '--purge-data', '--json')
   }
   const up = median(ups)
   const rate = median(runs)
