@@ -1,6 +1,7 @@
 // A dead part comes back with one command: after kill -9 of the node and of redis-server (or of the hub), status
 // marks them gone and one gridcore up restarts them — token, password, data and tasks kept — and a run completes.
 // down also stops what a crashed node left.
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
@@ -117,6 +118,29 @@ describe('gridcore up restarts what died', () => {
       expect(c.record().computehub.pid).not.toBe(hub)
     } finally {
       if (alive(hub)) process.kill(hub, 'SIGKILL')
+    }
+  }, 60_000)
+
+  it('a process that merely has a file open or sits in the data dir is not in a part’s place', async () => {
+    const c = await testCluster()
+    expect((await c.up()).code).toBe(0)
+    const s = c.record()
+    // An "editor" naming gridnode.toml, a shell working in Redis's data dir.
+    const editor = spawn('sh', ['-c', 'sleep 60', 'vi', s.gridnode!.config_path!], { stdio: 'ignore' })
+    const shell = spawn('sh', ['-c', 'sleep 60'], { cwd: s.redis!.data_dir!, stdio: 'ignore' })
+    try {
+      process.kill(s.gridnode!.pid!, 'SIGKILL')
+      process.kill(s.redis!.pid!, 'SIGKILL')
+      await waitFor(() => !alive(s.gridnode!.pid!) && !alive(s.redis!.pid!), 'the kills')
+      const up = await c.gc(['up', '--json'])
+      expect(up.code, up.stderr).toBe(0)
+      expect(up.json.restarted).toEqual(['redis', 'node'])
+      const down = await c.gc(['down', '--json'])
+      expect(down.json).toMatchObject({ complete: true, held: [] })
+      expect(alive(editor.pid!) && alive(shell.pid!)).toBe(true)
+    } finally {
+      editor.kill('SIGKILL')
+      shell.kill('SIGKILL')
     }
   }, 60_000)
 

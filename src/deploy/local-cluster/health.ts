@@ -27,6 +27,26 @@ export type ClusterHealth = Record<PartName, PartHealth>
 
 export const PARTS: readonly PartName[] = ['redis', 'hub', 'node']
 
+/** A Redis, hub or node (a shell in the data dir, an editor with the config open, are not one). */
+const DAEMON = {
+  redis: /redis-server/,
+  hub: /\bhub start\b|computehub(?=\s|$)/,
+  node: /\bnode start\b|gridnode(?=\s|$)/,
+} as const
+
+/**
+ * Processes in a part's place by its files: a redis-server working in its data dir, a hub or node started with its
+ * config. Used to find another process in a dead part's place, and the process of a part recorded without a pid.
+ */
+export function usersOf(s: LocalClusterState, name: PartName): { pid: number; command: string }[] {
+  if (name === 'redis')
+    return s.redis?.data_dir
+      ? processesUsing(s.redis.data_dir, { cwd: true }).filter((u) => DAEMON.redis.test(u.command))
+      : []
+  const config = partOf(s, name)?.config_path
+  return config ? processesUsing(config, { cmdline: true }).filter((u) => DAEMON[name].test(u.command)) : []
+}
+
 /** The port a part listens on, from its record. */
 export function portOf(s: LocalClusterState, name: PartName): number | undefined {
   if (name === 'redis') return s.redis?.managed ? s.redis.port : undefined
@@ -42,15 +62,7 @@ export async function holderOf(s: LocalClusterState, name: PartName): Promise<Ho
   const port = portOf(s, name)
   if (port && !(await portFree(port)))
     return { ...(portHolder(port) ?? { pid: 0, command: 'a process this user cannot see' }), port }
-  const rec = partOf(s, name)
-  const users =
-    name === 'redis'
-      ? s.redis?.data_dir
-        ? processesUsing(s.redis.data_dir, { cwd: true })
-        : []
-      : rec?.config_path
-        ? processesUsing(rec.config_path, { cmdline: true })
-        : []
+  const users = usersOf(s, name)
   // The cluster's own running processes are not "another process".
   const own = PARTS.map((n) => partOf(s, n))
     .filter((r) => r?.pid && sameProcess(r))

@@ -18,10 +18,10 @@ import { alive, startTimeOf } from '../../lib/proc.js'
 import { stopLeftoverInstances } from '../../node/instance-record.js'
 import { MARK } from '../config-files.js'
 import { portFree } from '../ports.js'
-import { processesUsing, stopDaemon, waitForExit } from '../procs.js'
+import { stopDaemon, waitForExit } from '../procs.js'
 import { stopDockerRedis } from '../redis-docker.js'
 import type { DownResult } from './down-report.js'
-import { type Holder, holderOf, PARTS, portOf } from './health.js'
+import { type Holder, holderOf, PARTS, portOf, usersOf } from './health.js'
 import { partOf } from './record.js'
 import { type Purge, planRemoval, type StopOutcome } from './teardown-plan.js'
 
@@ -133,10 +133,7 @@ function identify(state: LocalClusterState, name: PartName): ProcessRecord | und
   const rec = partOf(state, name)
   if (rec?.pid) return rec
   if (rec?.state !== 'starting') return undefined
-  const path = name === 'redis' ? state.redis?.data_dir : rec.config_path
-  const stray = path
-    ? processesUsing(path, name === 'redis' ? { cwd: true } : { cmdline: true })[0]
-    : undefined
+  const stray = usersOf(state, name)[0]
   return stray && alive(stray.pid)
     ? { pid: stray.pid, started: startTimeOf(stray.pid), cmdline: stray.command }
     : undefined
