@@ -26,6 +26,8 @@ export interface LocalClusterState {
    * `running` once it is up, `stopping` when gridcore down could not stop everything. Absent: running.
    */
   status?: 'starting' | 'running' | 'stopping'
+  /** While starting: the gridcore up process doing it (pid + start time), so a second up does not undo it. */
+  started_by?: { pid: number; started?: string }
   /** The upstream skill stores the token here; gridcore stores a reference to credentials.toml instead. */
   token?: string
   token_ref?: string

@@ -93,6 +93,40 @@ describe('an interrupted gridcore up', () => {
     expect(down.json.complete).toBe(true)
   }, 60_000)
 
+  it('a second up while the first is still starting leaves it alone (exit 3)', async () => {
+    const c = await testCluster()
+    const args = [
+      'up',
+      '--hub-port',
+      String(c.hubPort),
+      '--redis-port',
+      String(c.redisPort),
+      '--runtime',
+      'process',
+    ]
+    const first = start(process.execPath, [BIN, ...args, '--json'], { ...c.env, NO_COLOR: '1' })
+    await waitFor(() => {
+      try {
+        return Boolean(c.record().redis?.pid)
+      } catch {
+        return false
+      }
+    }, 'the first up to be half-way')
+    first.child.kill('SIGSTOP')
+    try {
+      const second = await c.gc([...args, '--json'])
+      expect(second.code).toBe(3)
+      expect(second.json.error.message).toBe(
+        `another gridcore up (pid ${first.child.pid}) is starting the local cluster: wait for it, then gridcore status`,
+      )
+    } finally {
+      first.child.kill('SIGCONT')
+    }
+    expect((await first.exited).code, first.err()).toBe(0)
+    expect(c.record()).toMatchObject({ status: 'running' })
+    expect(c.record().started_by).toBeUndefined()
+  }, 60_000)
+
   it.each(['SIGINT', 'SIGTERM'] as const)(
     '%s rolls back: exit 130, nothing running, no record',
     async (signal) => {

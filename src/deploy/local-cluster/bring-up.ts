@@ -2,7 +2,7 @@
 // recorded, then start a new cluster (rolled back if a step fails or SIGINT/SIGTERM arrives), restart the parts
 // that died, finish an interrupted up, or do nothing.
 import { readLocalCluster } from '../../cluster/local.js'
-import type { PartName } from '../../cluster/local-processes.js'
+import { type PartName, sameProcess } from '../../cluster/local-processes.js'
 import { GridcoreError } from '../../lib/errors.js'
 import { paths as defaultPaths, type Paths } from '../../lib/paths.js'
 import { stopDaemon } from '../procs.js'
@@ -67,7 +67,9 @@ export async function bringUp(s: UpSettings, show: ShowStep, p: Paths = defaultP
 async function look(p: Paths): Promise<UpPlan> {
   const state = readLocalCluster(p)
   const settled = state && state.status !== 'starting' && state.status !== 'stopping'
-  return planUp(state, settled ? await clusterHealth(state) : undefined)
+  const by = state?.status === 'starting' ? state.started_by : undefined
+  const upRuns = Boolean(by && by.pid !== process.pid && sameProcess(by))
+  return planUp(state, settled ? await clusterHealth(state) : undefined, upRuns)
 }
 
 function describePlan(plan: UpPlan): string {
@@ -155,7 +157,7 @@ async function repair(
 }
 
 function markRunning(ctx: UpContext): string {
-  ctx.record.update((st) => ({ ...st, status: 'running' }))
+  ctx.record.update((st) => ({ ...st, status: 'running', started_by: undefined }))
   return ctx.paths.localClusterJson
 }
 

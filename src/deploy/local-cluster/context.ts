@@ -10,6 +10,7 @@ import { loadProfile, saveProfile } from '../../cluster/profiles.js'
 import { LOCAL } from '../../cluster/resolve.js'
 import { configError } from '../../lib/errors.js'
 import type { Paths } from '../../lib/paths.js'
+import { startTimeOf } from '../../lib/proc.js'
 import { redactUrl } from '../../lib/redact.js'
 import { splitRedisUrl } from '../../redis/url.js'
 import { writeLocalConfigs } from '../config-files.js'
@@ -62,6 +63,7 @@ export function configure(s: UpSettings, choice: Choice, p: Paths, signal: Abort
       dataCreated: !existsSync(files.redisDir),
       stateCreated: !existsSync(files.hubState),
       now: new Date(),
+      by: { pid: process.pid, started: startTimeOf(process.pid) },
     }),
   )
   const hubUrl = record.state.computehub.url

@@ -15,14 +15,26 @@ export type UpPlan =
   /** An up was interrupted: stop what it started (data kept), then start afresh. */
   | { kind: 'redo' }
 
-export function planUp(state: LocalClusterState | undefined, health: ClusterHealth | undefined): UpPlan {
+/** `upRuns`: the gridcore up that wrote a `starting` record still runs. */
+export function planUp(
+  state: LocalClusterState | undefined,
+  health: ClusterHealth | undefined,
+  upRuns = false,
+): UpPlan {
   if (!state) return { kind: 'fresh' }
   if (state.status === 'stopping')
     throw new GridcoreError(
       'CONFIG',
       'the last gridcore down could not stop everything of the local cluster: run gridcore down again (it says what is left), then gridcore up',
     )
-  if (state.status === 'starting') return { kind: 'redo' }
+  if (state.status === 'starting') {
+    if (upRuns)
+      throw new GridcoreError(
+        'CONFIG',
+        `another gridcore up (pid ${state.started_by?.pid}) is starting the local cluster: wait for it, then gridcore status`,
+      )
+    return { kind: 'redo' }
+  }
   if (!health) throw new Error('planUp: a recorded cluster needs its health')
   const held = PARTS.flatMap((name) => {
     const h = health[name]

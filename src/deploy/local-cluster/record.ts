@@ -52,6 +52,8 @@ export interface StartingInput {
   dataCreated: boolean
   stateCreated: boolean
   now: Date
+  /** This gridcore up process. */
+  by: { pid: number; started?: string }
 }
 
 /** Pure: the record written before anything starts; every part `starting`, no pid yet. */
@@ -61,6 +63,7 @@ export function startingRecord(i: StartingInput): LocalClusterState {
   return {
     mode: 'local',
     status: 'starting',
+    started_by: i.by,
     token_ref: `credentials.toml#cluster.${LOCAL}`,
     engine: c.engine,
     runtime: c.runtime,

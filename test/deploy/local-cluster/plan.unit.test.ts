@@ -40,6 +40,13 @@ describe('planUp', () => {
     expect(planUp(state('starting'), undefined)).toEqual({ kind: 'redo' })
   })
 
+  it('leaves alone an up that is still starting the cluster', () => {
+    const s = { ...state('starting'), started_by: { pid: 31337 } }
+    expect(() => planUp(s, undefined, true)).toThrow(
+      'another gridcore up (pid 31337) is starting the local cluster: wait for it, then gridcore status',
+    )
+  })
+
   it('refuses when another process holds a dead part’s port, naming it (exit 3)', () => {
     const held = { state: 'held', holder: { pid: 42, command: 'redis-server *:6379', port: 6379 } } as const
     expect(() => planUp(state(), health({ redis: held }))).toThrow(

@@ -21,6 +21,7 @@ const base = {
   dataCreated: true,
   stateCreated: true,
   now: new Date('2026-01-02T03:04:05Z'),
+  by: { pid: 4242, started: '77' },
 }
 
 describe('clusterFiles', () => {
@@ -46,6 +47,7 @@ describe('startingRecord', () => {
     expect(s).toEqual({
       mode: 'local',
       status: 'starting',
+      started_by: { pid: 4242, started: '77' },
       token_ref: 'credentials.toml#cluster.local',
       engine: 'embedded',
       runtime: 'process',
