@@ -2,7 +2,7 @@
 // cluster's, it keeps the files, names the process that holds the port, and exits 3; run again once that process
 // is stopped, it finishes. Data goes only with --purge-data.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { alive } from '../../src/lib/proc.js'
@@ -112,4 +112,19 @@ describe('gridcore down keeps what it did not stop', () => {
     expect(existsSync(real.redis!.data_dir!)).toBe(false)
     for (const s of strangers) s.child.kill('SIGKILL')
   }, 120_000)
+
+  it('a record edited to name paths outside gridcore’s dirs: down --purge-data deletes none of them', async () => {
+    const c = await testCluster()
+    expect((await c.up()).code).toBe(0)
+    const s = c.record()
+    const precious = join(c.home, 'precious')
+    mkdirSync(precious)
+    writeFileSync(join(precious, 'thesis.txt'), 'years of work')
+    c.writeRecord({ ...s, redis: { ...s.redis, data_dir: precious, data_created: true } })
+    const down = await c.gc(['down', '--purge-data', '--json'])
+    expect(down.code, down.stderr).toBe(0)
+    expect(down.json).toMatchObject({ purged_data: false, data_dir: precious, complete: true })
+    expect(down.json.kept_files).toContain(precious)
+    expect(readFileSync(join(precious, 'thesis.txt'), 'utf8')).toBe('years of work')
+  }, 60_000)
 })

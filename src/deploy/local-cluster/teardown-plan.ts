@@ -20,6 +20,8 @@ export interface RemovalInput {
   purge: Purge
   /** Whether gridcore wrote this config file (its first line says so). */
   writtenByGridcore: (path: string) => boolean
+  /** Whether a path lies inside gridcore's own directories: a record edited to name others deletes nothing. */
+  insideOwnDirs: (path: string) => boolean
 }
 
 export interface Removal {
@@ -74,5 +76,14 @@ export function planRemoval(i: RemovalInput): Removal {
       purgedData = true
     } else keptData = r.data_dir ?? null
   }
-  return { remove, keptFiles, held, keptData, keptTaskList, purgedData, complete: held.length === 0 }
+  const foreign = remove.filter((f) => !i.insideOwnDirs(f))
+  return {
+    remove: remove.filter((f) => i.insideOwnDirs(f)),
+    keptFiles: [...keptFiles, ...foreign],
+    held,
+    keptData: keptData ?? (purgedData && r?.data_dir && foreign.includes(r.data_dir) ? r.data_dir : null),
+    keptTaskList,
+    purgedData: purgedData && !foreign.includes(r?.data_dir ?? ''),
+    complete: held.length === 0,
+  }
 }

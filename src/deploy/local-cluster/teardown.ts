@@ -2,6 +2,7 @@
 // crashed node left, the hub, then Redis if gridcore runs it — only processes gridcore started — and then delete
 // only what teardown-plan.ts allows. A record up left half-written (an interrupted up) is handled the same way.
 import { readFileSync, rmSync } from 'node:fs'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { HubClient } from '../../client/hub-client.js'
 import {
   type LocalClusterState,
@@ -59,6 +60,7 @@ export async function teardown(o: { purge: Purge }, p: Paths = defaultPaths()): 
     holders,
     purge: o.purge,
     writtenByGridcore: (f) => readHead(f).startsWith(MARK),
+    insideOwnDirs: (f) => [p.dataDir, p.upstreamConfigDir].some((dir) => inside(f, dir)),
   })
   for (const f of plan.remove) rmSync(f, { recursive: true, force: true })
   if (plan.complete) {
@@ -145,6 +147,12 @@ function tokenOf(p: Paths): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Strictly below `dir` (never `dir` itself), after resolving `..`. */
+function inside(path: string, dir: string): boolean {
+  const r = relative(resolve(dir), resolve(path))
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r)
 }
 
 function readHead(path: string): string {

@@ -27,6 +27,7 @@ const input = (o: Partial<RemovalInput> = {}): RemovalInput => ({
   holders: {},
   purge: 'none',
   writtenByGridcore: () => true,
+  insideOwnDirs: (f) => f.startsWith('/d/') || f.startsWith('/c/'),
   ...o,
 })
 const byHand = { pid: 77, command: 'redis-server 127.0.0.1:6379', port: 6379 }
@@ -108,6 +109,18 @@ describe('planRemoval', () => {
   it('never deletes a config gridcore did not write', () => {
     const r = planRemoval(input({ writtenByGridcore: (f) => f !== '/c/computehub.toml' }))
     expect(r.remove).toEqual(['/c/gridnode.toml'])
+  })
+
+  it('a record edited to name other paths deletes none of them, even with --purge-data', () => {
+    const evil: LocalClusterState = {
+      ...state,
+      computehub: { ...state.computehub, config_path: '/etc/passwd', state_file: '/home/me/thesis.json' },
+      redis: { ...state.redis, data_dir: '/home/me', config_path: '/home/me/.bashrc', data_created: true },
+    }
+    const r = planRemoval(input({ state: evil, purge: 'all' }))
+    expect(r.remove).toEqual(['/c/gridnode.toml'])
+    expect(r.keptFiles).toEqual(['/etc/passwd', '/home/me/thesis.json', '/home/me'])
+    expect(r).toMatchObject({ keptData: '/home/me', purgedData: false, complete: true })
   })
 
   it('an existing Redis is not touched', () => {
