@@ -27,6 +27,7 @@ describe('gridcore run --local', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.json).toMatchObject({ items: 500, done: 500, started_cluster: true, cluster_stopped: true })
     expect(r.stderr).toMatch(new RegExp(`^ok {3}Start the hub: http://127.0.0.1:${c.hubPort} `, 'm'))
+    expect(r.stderr).toMatch(/^gridcore: the local cluster started for this run is stopped again/m)
     expect(existsSync(c.p.localClusterJson)).toBe(false)
     expect(existsSync(join(c.p.dataDir, `redis-${c.redisPort}`))).toBe(false)
     expect(await portFree(c.hubPort)).toBe(true)

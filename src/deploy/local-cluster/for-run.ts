@@ -62,7 +62,11 @@ export class LocalRun {
     }
     const down = await teardown({ purge: 'created' }, this.o.paths)
     const held = heldMessage(down)
-    if (held) this.o.note(`gridcore: ${held}`)
+    this.o.note(
+      held
+        ? `gridcore: ${held}`
+        : 'gridcore: the local cluster started for this run is stopped again (--keep-cluster keeps it)',
+    )
     return { started_cluster: true, cluster_stopped: down.complete }
   }
 }
