@@ -2,7 +2,8 @@
 // marks them gone and one gridcore up restarts them — token, password, data and tasks kept — and a run completes.
 // down also stops what a crashed node left.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { alive } from '../../src/lib/proc.js'
@@ -159,6 +160,17 @@ describe('gridcore up restarts what died', () => {
     ])
     expect(reg.code, reg.stderr).toBe(0)
     await waitFor(() => processesNaming(marker).length >= 2, 'two instances running')
+    // The node records an instance once its spawn is confirmed; kill it only after both are on record.
+    const recorded = () => {
+      const dir = join(c.record().gridnode!.state_dir!, 'instances')
+      try {
+        return readdirSync(dir).flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).instances)
+          .length
+      } catch {
+        return 0 // not written yet, or caught mid-rename
+      }
+    }
+    await waitFor(() => recorded() >= 2, 'both instances on record')
     const instances = processesNaming(marker)
     process.kill(c.record().gridnode!.pid!, 'SIGKILL')
     await new Promise((r) => setTimeout(r, 300))
