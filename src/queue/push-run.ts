@@ -2,8 +2,8 @@
 import { createReadStream, statSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { GridcoreError } from '../lib/errors.js'
-import { redactUrl } from '../lib/redact.js'
 import { RespPipe } from '../redis/resp.js'
+import { RedisUrl } from '../redis/url.js'
 import { queueKeys } from './keys.js'
 import { PushSink } from './push.js'
 import { InvalidRecord } from './records.js'
@@ -12,13 +12,20 @@ import { feedRange, feedStream, type PushFormat, parseRange, rangeCount } from '
 export type PushSource = { file: string } | { stdin: Readable } | { range: string }
 
 export interface PushOptions {
-  redisUrl: string
+  redisUrl: string | RedisUrl
   /** The cluster CA (PEM) a rediss:// Redis is verified against. */
   caPem?: string
   queue: string
   source: PushSource
   format: PushFormat
   skipInvalid?: boolean
+  /** Pass over this many items of the source first (a resumed push: they reached Redis before). */
+  skip?: number
+  /**
+   * Stops the push at once (Ctrl-C): reading stops, what was read is sent, and an INTERRUPTED error says how
+   * many items Redis acknowledged (details.pushed).
+   */
+  signal?: AbortSignal
   /** Progress: items added and, for files, bytes read of the total. */
   onProgress?: (p: {
     items: number
@@ -47,11 +54,16 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
     totalBytes = checkReadable(file)
     stream = createReadStream(file, { highWaterMark: 1 << 20 })
   } else if ('stdin' in opts.source) stream = opts.source.stdin
-  const pipe = await RespPipe.open(opts.redisUrl, { caPem: opts.caPem })
+  const url = RedisUrl.of(opts.redisUrl)
+  const pipe = await RespPipe.open(url, { caPem: opts.caPem })
   // If Redis goes away while we wait for input (a slow stdin), stop reading at once.
   pipe.onFailure((err) => stream?.destroy(err))
   const keys = queueKeys(opts.queue, opts.queue)
   const sink = new PushSink(pipe, keys)
+  sink.skip = opts.skip ?? 0
+  sink.signal = opts.signal
+  const stop = () => stream?.destroy()
+  opts.signal?.addEventListener('abort', stop, { once: true })
   let bytes = 0
   const totalItems = range ? rangeCount(range) : null
   const tick = opts.onProgress
@@ -72,6 +84,14 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
     await sink.finish()
   } catch (err) {
     stream?.destroy()
+    if (opts.signal?.aborted) {
+      await sink.finish().catch(() => {})
+      throw new GridcoreError(
+        'INTERRUPTED',
+        `the push was stopped; ${sink.acked} items were acknowledged before it`,
+        { pushed: sink.acked, read: sink.added },
+      )
+    }
     if (err instanceof InvalidRecord) {
       await sink.finish().catch(() => {})
       throw new GridcoreError(
@@ -97,6 +117,7 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
     }
     throw err
   } finally {
+    opts.signal?.removeEventListener('abort', stop)
     if (tick) clearInterval(tick)
     await pipe.quit()
   }
@@ -104,7 +125,7 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
   const seconds = (performance.now() - started) / 1000
   return {
     queue: opts.queue,
-    redis: redactUrl(opts.redisUrl),
+    redis: url.shown,
     pushed: sink.acked,
     skipped,
     seconds: Math.round(seconds * 1000) / 1000,

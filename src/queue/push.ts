@@ -7,12 +7,23 @@ const BATCH_ITEMS = 2_000
 const BATCH_BYTES = 512 * 1024
 const MAX_IN_FLIGHT = 8
 
+/** Thrown by PushSink.settle() once its stop signal fired: the source stops there, what was read is sent. */
+export class PushStopped extends Error {
+  constructor() {
+    super('the push was stopped')
+  }
+}
+
 /** Receives items from a source and keeps a bounded number of batches in flight. */
 export class PushSink {
   /** Items Redis has acknowledged (EXEC replied). */
   acked = 0
-  /** Items handed to the sink so far. */
+  /** Items handed to the sink so far (the skipped ones included). */
   added = 0
+  /** Items still to pass over before adding (a resumed push: they reached Redis before). */
+  skip = 0
+  /** Makes settle() throw PushStopped (Ctrl-C, a deadline). */
+  signal?: AbortSignal
   private body = Buffer.allocUnsafe(BATCH_BYTES + 64 * 1024)
   private len = 0
   private count = 0
@@ -33,6 +44,11 @@ export class PushSink {
 
   /** Adds bytes [start, end) of buf as one item (the hot path: no strings, no small native copies). */
   add(buf: Buffer, start: number, end: number): void {
+    if (this.skip > 0) {
+      this.skip--
+      this.added++
+      return
+    }
     const n = end - start
     if (this.len + n + 24 > this.body.length) this.ensure(n + 24)
     const b = this.body
@@ -49,6 +65,7 @@ export class PushSink {
 
   /** Applies backpressure: resolves once few enough batches are unacknowledged. */
   async settle(): Promise<void> {
+    if (this.signal?.aborted) throw new PushStopped()
     if (this.failure) throw this.failure
     while (this.inFlight.length > MAX_IN_FLIGHT) await this.inFlight.shift()
     if (this.failure) throw this.failure

@@ -3,10 +3,9 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { GridcoreError } from '../lib/errors.js'
-import { redactUrl } from '../lib/redact.js'
 import { pinnedTlsOptions } from '../net/tls-options.js'
 import { redisError } from './errors.js'
-import { parseRedisUrl } from './url.js'
+import { RedisUrl } from './url.js'
 
 /** Simple strings as text; bulk strings as the bytes they are. */
 export type Reply = string | number | null | Error | Buffer | Reply[]
@@ -119,10 +118,9 @@ export class RespPipe {
    * Connects, authenticates and selects the URL's database; a rediss:// server is verified against `caPem` (the
    * cluster CA) when given, else the system's roots.
    */
-  static async open(url: string, o: { timeoutMs?: number; caPem?: string } = {}): Promise<RespPipe> {
+  static async open(url: string | RedisUrl, o: { timeoutMs?: number; caPem?: string } = {}): Promise<RespPipe> {
     const timeoutMs = o.timeoutMs ?? 5_000
-    const u = parseRedisUrl(url)
-    const shown = redactUrl(url)
+    const { parts: u, shown } = RedisUrl.of(url)
     const port = Number(u.port || 6379)
     const host = u.hostname.replace(/^\[|\]$/g, '')
     const socket = await new Promise<Socket>((resolve, reject) => {

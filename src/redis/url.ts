@@ -42,6 +42,37 @@ export function parseRedisUrl(raw: string, origin?: UrlOrigin): URL {
   return u
 }
 
+/**
+ * A Redis URL checked once, at the edge, and passed down as this value: `href` to connect with (password
+ * included), `shown` to print (password redacted). It prints redacted by itself (toString, JSON), so a stray
+ * log or error line cannot leak the password.
+ */
+export class RedisUrl {
+  private constructor(
+    readonly href: string,
+    readonly shown: string,
+    /** The parsed parts (scheme, host, port, credentials, db); do not mutate. */
+    readonly parts: URL,
+  ) {}
+
+  static parse(raw: string, origin?: UrlOrigin): RedisUrl {
+    return new RedisUrl(raw, redactUrl(raw), parseRedisUrl(raw, origin))
+  }
+
+  /** The value as it is, or a string parsed (for callers that still hold a string). */
+  static of(url: string | RedisUrl): RedisUrl {
+    return url instanceof RedisUrl ? url : RedisUrl.parse(url)
+  }
+
+  toString(): string {
+    return this.shown
+  }
+
+  toJSON(): string {
+    return this.shown
+  }
+}
+
 /** redis://:pw@h:1/0 -> { publicUrl: redis://h:1/0, password: pw } (username stays in the URL). */
 export function splitRedisUrl(raw: string, origin?: UrlOrigin): { publicUrl: string; password?: string } {
   const u = parseRedisUrl(raw, origin)

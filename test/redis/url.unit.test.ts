@@ -1,7 +1,7 @@
 // Redis URLs are checked at the edge: scheme, host and %-escapes, in one line naming where the URL came from,
 // with the password redacted; the public part and the password split and join back.
 import { describe, expect, it } from 'vitest'
-import { joinRedisUrl, parseRedisUrl, splitRedisUrl } from '../../src/redis/url.js'
+import { joinRedisUrl, parseRedisUrl, RedisUrl, splitRedisUrl } from '../../src/redis/url.js'
 
 describe('parseRedisUrl', () => {
   it('accepts redis:// and rediss:// with or without credentials and db', () => {
@@ -49,5 +49,24 @@ describe('splitRedisUrl / joinRedisUrl', () => {
   ])('%s', (url, publicUrl, password) => {
     expect(splitRedisUrl(url)).toEqual({ publicUrl, password })
     expect(new URL(joinRedisUrl(publicUrl, password)).href).toBe(new URL(url).href)
+  })
+})
+
+describe('RedisUrl', () => {
+  it('is parsed once and prints redacted wherever it goes (string, template, JSON)', () => {
+    const u = RedisUrl.parse('redis://:s3cret@127.0.0.1:6390/2')
+    expect(u.href).toBe('redis://:s3cret@127.0.0.1:6390/2')
+    expect(u.shown).toBe('redis://:***@127.0.0.1:6390/2')
+    expect(`${u}`).toBe(u.shown)
+    expect(JSON.stringify({ redis: u })).toBe('{"redis":"redis://:***@127.0.0.1:6390/2"}')
+    expect(u.parts.port).toBe('6390')
+    expect(RedisUrl.of(u)).toBe(u)
+    expect(RedisUrl.of('redis://h:1').shown).toBe('redis://h:1')
+  })
+
+  it('refuses what parseRedisUrl refuses, naming the origin', () => {
+    expect(() => RedisUrl.parse('http://h:1', { where: '--redis' })).toThrow(
+      '--redis: Redis URL "http://h:1" must start with redis:// or rediss://',
+    )
   })
 })
