@@ -1,13 +1,15 @@
 // gridcore results: write the output list's bytes to a file or stdout. Draining removes a result only after it
 // was written and flushed (fsync for files), under a drain lock whose token every step checks, so an interrupted
-// run loses nothing, repeats at most a batch, and a drainer that stalled past its lock removes nothing.
+// run loses nothing and a drainer that stalled past its lock removes nothing. Into a file it is exactly-once even
+// across a kill (drain-journal.ts): the next drain cuts back a batch Redis did not let go of.
 import { randomBytes } from 'node:crypto'
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import type { Redis } from 'ioredis'
 import { GridcoreError } from '../lib/errors.js'
+import { clearJournal, cutBack, readJournal, writeJournal, writerGone } from './drain-journal.js'
 import type { QueueKeys } from './keys.js'
 import { Formatter, type ResultFormat } from './result-format.js'
-import { queueScripts } from './scripts.js'
+import { fileSink, stdoutSink } from './result-sinks.js'
+import { type QueueScripts, queueScripts } from './scripts.js'
 
 export type { ResultFormat }
 
@@ -23,6 +25,11 @@ export interface CollectOptions {
   peek?: number
   batch?: number
   onProgress?: (written: number) => void
+  /**
+   * The drain lock's token, for a caller that drains again and again (run's collector): a lock still held under
+   * it (e.g. after a lost connection) is its own. Default: a fresh one.
+   */
+  lockToken?: string
 }
 
 export interface CollectResult {
@@ -35,67 +42,6 @@ export interface CollectResult {
 }
 
 const LOCK_MS = 60_000
-
-interface Sink {
-  write(bytes: Buffer): Promise<void>
-  /** Makes what was written durable before Redis forgets it. */
-  flush(): Promise<void>
-  /** What was written so far is final (Redis let go of it). */
-  keep(): void
-  /** Takes back what was written since the last keep(), where it can (a file); false where it cannot. */
-  takeBack(): boolean
-  close(): void
-  /** Whether the destination already had content (CSV then skips its header). */
-  hadContent: boolean
-}
-
-function fileSink(path: string, overwrite: boolean): Sink {
-  let fd: number
-  try {
-    fd = openSync(path, overwrite ? 'w' : 'a', 0o644)
-  } catch (err) {
-    throw new GridcoreError(
-      'USAGE',
-      `cannot write ${path} (${(err as NodeJS.ErrnoException).code}): check the path and its permissions`,
-    )
-  }
-  let size = fstatSync(fd).size
-  let kept = size
-  return {
-    hadContent: size > 0,
-    async write(bytes) {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at)
-      size += bytes.length
-    },
-    async flush() {
-      fsyncSync(fd)
-    },
-    keep() {
-      kept = size
-    },
-    takeBack() {
-      ftruncateSync(fd, kept)
-      fsyncSync(fd)
-      size = kept
-      return true
-    },
-    close: () => closeSync(fd),
-  }
-}
-
-function stdoutSink(): Sink {
-  return {
-    hadContent: false,
-    write: (bytes) =>
-      new Promise((resolve, reject) => {
-        process.stdout.write(bytes, (err) => (err ? reject(err) : resolve()))
-      }),
-    async flush() {},
-    keep() {},
-    takeBack: () => false,
-    close() {},
-  }
-}
 
 export async function collectResults(opts: CollectOptions): Promise<CollectResult> {
   const { redis, keys } = opts
@@ -112,15 +58,16 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
     }
     return { ...base, written: items.length, drained: false, remaining: await redis.llen(keys.output) }
   }
-  const token = randomBytes(8).toString('hex')
+  const token = opts.lockToken ?? randomBytes(8).toString('hex')
+  const scripts = queueScripts(redis)
+  if (opts.out) await settleJournal(redis, keys, scripts, opts.out)
   const locked = await redis.set(keys.collector, token, 'PX', LOCK_MS, 'NX')
-  if (locked !== 'OK') {
+  if (locked !== 'OK' && !(opts.lockToken && (await redis.get(keys.collector)) === token)) {
     throw new GridcoreError(
       'USAGE',
       `another gridcore results is draining ${keys.output}: wait for it, or use --peek N to read without draining`,
     )
   }
-  const scripts = queueScripts(redis)
   const renew = setInterval(() => {
     scripts.renew(keys.collector, token, LOCK_MS).catch(() => {})
   }, LOCK_MS / 3)
@@ -128,15 +75,26 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
   const fmt = new Formatter(opts.format, sink.hadContent)
   let written = 0
   let remaining = 0
+  // A batch written to the file whose removal from Redis is not confirmed: its journal stays for the next drain.
+  let unsettled = false
   try {
-    for (;;) {
+    for (let seq = 0; ; seq++) {
       const items = await redis.lrangeBuffer(keys.output, -batch, -1)
       if (!items.length) break
       items.reverse()
+      const id = `${token}:${seq}`
+      if (opts.out) {
+        writeJournal(opts.out, { queue: keys.output, batch: id, offset: sink.size(), token })
+        unsettled = true
+      }
       await sink.write(fmt.render(items))
       await sink.flush()
-      const left = await scripts.collect(keys, token, items.length)
-      if (left === 'lost') throw lockLost(keys.output, items.length, sink.takeBack())
+      const left = await scripts.collect(keys, token, items.length, id)
+      if (left === 'lost') {
+        unsettled = false
+        throw lockLost(keys.output, items.length, sink.takeBack())
+      }
+      unsettled = false
       sink.keep()
       remaining = left
       written += items.length
@@ -146,9 +104,29 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
   } finally {
     clearInterval(renew)
     sink.close()
+    if (opts.out && !unsettled) clearJournal(opts.out)
     await scripts.renew(keys.collector, token, 0).catch(() => {})
   }
   return { ...base, written, drained: true, remaining }
+}
+
+/**
+ * Settles the journal a drain into `out` left behind, when its drainer is gone (or is this process): the batch it
+ * wrote stays in the file if Redis let go of it, else the file is cut back; the gone drainer's lock is released.
+ */
+async function settleJournal(
+  redis: Redis,
+  keys: QueueKeys,
+  scripts: QueueScripts,
+  out: string,
+): Promise<void> {
+  const j = readJournal(out)
+  if (!j || j.queue !== keys.output) return
+  const holder = await redis.get(keys.collector)
+  if (!writerGone(j, holder)) return
+  if ((await redis.hget(keys.stats, 'collect_batch')) !== j.batch) cutBack(out, j.offset)
+  if (holder === j.token) await scripts.renew(keys.collector, j.token, 0)
+  clearJournal(out)
 }
 
 function lockLost(output: string, n: number, takenBack: boolean): GridcoreError {

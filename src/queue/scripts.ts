@@ -153,11 +153,15 @@ export class QueueScripts {
     return (await this.run('retry', keys, [from, max])) as number
   }
 
-  /** Removes the n oldest results under the drain lock; the length left, or 'lost' when the lock is not ours. */
-  async collect(k: QueueKeys, token: string, n: number): Promise<number | 'lost'> {
+  /**
+   * Removes the n oldest results under the drain lock, recording `batch` (an id) as the last removed; the length
+   * left, or 'lost' when the lock is not ours.
+   */
+  async collect(k: QueueKeys, token: string, n: number, batch = ''): Promise<number | 'lost'> {
     const r = (await this.run('collect', { output: k.output, stats: k.stats, collector: k.collector }, [
       token,
       n,
+      batch,
     ])) as number
     return r === -1 ? 'lost' : r
   }

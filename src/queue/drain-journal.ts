@@ -1,0 +1,75 @@
+// The drain journal: a small file beside a results file that makes draining into it exactly-once across crashes.
+// Before a batch is written, the journal says where the file ended, which batch follows and who writes it (lock
+// token, pid, host); collect.lua keeps the id of the last batch it removed in the same step. A later drain into
+// the same file settles a journal left behind: if Redis holds that id, the batch is in the file and out of
+// Redis; if not, the file is cut back to where it ended (the batch is still in Redis and is written again).
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+import { writeFileAtomic } from '../lib/fs.js'
+
+export interface JournalEntry {
+  /** The output list being drained. */
+  queue: string
+  /** Id of the batch written after `offset` (collect.lua records it as `collect_batch` when it removes it). */
+  batch: string
+  /** The file's size before the batch. */
+  offset: number
+  /** The drain lock's token of the drainer that wrote it. */
+  token: string
+  pid: number
+  host: string
+}
+
+export const journalPath = (out: string) => join(dirname(out), `.${basename(out)}.gridcore-drain`)
+
+export function readJournal(out: string): JournalEntry | undefined {
+  try {
+    const e = JSON.parse(readFileSync(journalPath(out), 'utf8')) as JournalEntry
+    return typeof e?.batch === 'string' && Number.isSafeInteger(e.offset) ? e : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function writeJournal(out: string, e: Omit<JournalEntry, 'pid' | 'host'>): void {
+  writeFileAtomic(journalPath(out), JSON.stringify({ ...e, pid: process.pid, host: hostname() }))
+}
+
+export function clearJournal(out: string): void {
+  rmSync(journalPath(out), { force: true })
+}
+
+/**
+ * Whether the drainer that wrote the entry is this process or no longer runs (same host, pid gone). A drainer on
+ * another host counts as gone only once its lock is no longer its own (`lockHolder` = the lock's current token).
+ */
+export function writerGone(e: JournalEntry, lockHolder: string | null): boolean {
+  if (e.host !== hostname()) return lockHolder !== e.token
+  if (e.pid === process.pid) return true
+  try {
+    process.kill(e.pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+/** Cuts the file back to `offset` when it grew past it (the batch after it never left Redis). */
+export function cutBack(out: string, offset: number): boolean {
+  let size: number
+  try {
+    size = statSync(out).size
+  } catch {
+    return false
+  }
+  if (size <= offset) return false
+  truncateSync(out, offset)
+  const fd = openSync(out, 'r+')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  return true
+}
