@@ -7,6 +7,7 @@ import type { ClusterProfile } from '../cluster/profiles.js'
 import { resolveCluster } from '../cluster/resolve.js'
 import { type OpenTarget, openTarget, type QueueTarget, resolveQueueTarget } from '../cluster/target.js'
 import { GridcoreError } from '../lib/errors.js'
+import type { OpenRedisOptions } from '../redis/client.js'
 import { GridcoreCommand } from './base-command.js'
 import { clusterFlags, queueFlags } from './flags.js'
 
@@ -62,8 +63,13 @@ export abstract class QueueCommand<C extends typeof Command> extends ClusterComm
 
   /** Connections to the target's Redis (and the output's); closed when the command ends. */
   protected async queues(): Promise<OpenTarget> {
-    if (!this.conn) this.conn = await openTarget(await this.target())
+    if (!this.conn) this.conn = await openTarget(await this.target(), this.redisOptions())
     return this.conn
+  }
+
+  /** How this command's Redis connections behave (watch: a bounded reconnect after a loss). */
+  protected redisOptions(): OpenRedisOptions {
+    return {}
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {

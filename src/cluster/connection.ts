@@ -2,6 +2,7 @@
 // against) and its Redis connections (the same CA for rediss://). Every client opened for a profile comes from here.
 import { HubClient } from '../client/hub-client.js'
 import type { OpenRedisOptions } from '../redis/client.js'
+import type { RedisUrl } from '../redis/url.js'
 import type { ClusterProfile } from './profiles.js'
 
 /** The profile's hub. */
@@ -17,7 +18,7 @@ export function redisTrust(p: ClusterProfile | undefined): { caPem?: string } {
 /** openRedis for a URL of the profile's cluster (its own Redis, or a task's). */
 export async function openClusterRedis(
   p: ClusterProfile | undefined,
-  url: string,
+  url: string | RedisUrl,
   o: OpenRedisOptions = {},
 ): Promise<import('ioredis').Redis> {
   const { openRedis } = await import('../redis/client.js')

@@ -1,21 +1,27 @@
-// Which Redis and queues a data-plane command works on: --redis/--queue, else the cluster's current task.
+// Which Redis and queues a data-plane command works on: --redis/--queue, else the cluster's current task. URLs are
+// parsed here, once, and passed down as RedisUrl values.
 
 import { archOfThisMachine, platformForArch } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import { defaultOutputQueue } from '../queue/keys.js'
-import { parseRedisUrl } from '../redis/url.js'
+import type { OpenRedisOptions } from '../redis/client.js'
+import { RedisUrl } from '../redis/url.js'
 import { hubClient, openClusterRedis } from './connection.js'
 import type { ClusterProfile } from './profiles.js'
 
 export interface QueueTarget {
-  /** Redis of the input queue (password included; redact before printing). */
-  redisUrl: string
+  /** Redis of the input queue (its href holds the password; it prints redacted). */
+  redisUrl: RedisUrl
   /** Redis of the output queue (the input's unless the task says otherwise). */
-  outputRedisUrl: string
+  outputRedisUrl: RedisUrl
   input: string
   output: string
+  /** Whether the output is only the default <queue>:output (no --output-queue, no task said otherwise). */
+  outputGuessed: boolean
   /** The task the queues came from, when they came from the hub. */
   task: string | null
+  /** What kind of node runs that task (it has a command, or an image only). */
+  needs?: 'command' | 'image'
   profile?: ClusterProfile
 }
 
@@ -42,12 +48,20 @@ export async function resolveQueueTarget(
         )
       }
     }
-    parseRedisUrl(
+    const redisUrl = RedisUrl.parse(
       url,
       p ? { where: `cluster "${p.name}"'s Redis URL`, code: 'CONFIG' } : { where: '--redis' },
     )
     const output = flags['output-queue'] ?? defaultOutputQueue(flags.queue)
-    return { redisUrl: url, outputRedisUrl: url, input: flags.queue, output, task: null, profile: p }
+    return {
+      redisUrl,
+      outputRedisUrl: redisUrl,
+      input: flags.queue,
+      output,
+      outputGuessed: !flags['output-queue'],
+      task: null,
+      profile: p,
+    }
   }
   if (flags.redis) {
     throw new GridcoreError(
@@ -61,31 +75,36 @@ export async function resolveQueueTarget(
   if (!task) {
     throw new GridcoreError(
       'USAGE',
-      `no task is running on cluster "${p.name}": pass --redis URL --queue NAME, or register a task first`,
+      `no task is running on cluster "${p.name}", so its queues are not known: pass --queue NAME and --output-queue NAME (gridcore runs lists the queues of earlier runs), or register a task first`,
     )
   }
   if (!task.input_queue) {
     throw new GridcoreError('USAGE', `task "${task.task_name}" names no input queue: pass --queue NAME`)
   }
-  const redisUrl = task.input_redis ?? p.redisUrl
-  if (!redisUrl) {
+  const raw = task.input_redis ?? p.redisUrl
+  if (!raw) {
     throw new GridcoreError(
       'USAGE',
       `task "${task.task_name}" names no Redis URL and cluster "${p.name}" has none: pass --redis URL`,
     )
   }
   const from = (field: string) => ({ where: `task "${task.task_name}" ${field} (from the hub)` })
-  parseRedisUrl(
-    redisUrl,
+  const redisUrl = RedisUrl.parse(
+    raw,
     task.input_redis ? from('input_redis') : { where: `cluster "${p.name}"'s Redis URL`, code: 'CONFIG' },
   )
-  if (task.output_redis) parseRedisUrl(task.output_redis, from('output_redis'))
+  const outputRedisUrl = task.output_redis
+    ? RedisUrl.parse(task.output_redis, from('output_redis'))
+    : redisUrl
   return {
     redisUrl,
-    outputRedisUrl: task.output_redis ?? redisUrl,
+    outputRedisUrl,
     input: task.input_queue,
     output: flags['output-queue'] ?? task.output_queue ?? defaultOutputQueue(task.input_queue),
+    outputGuessed: !flags['output-queue'] && !task.output_queue,
     task: task.task_name,
+    // A task with both a command and an image runs on either kind of node: nothing to check.
+    needs: task.command == null ? 'image' : task.image ? undefined : 'command',
     profile: p,
   }
 }
@@ -98,10 +117,11 @@ export interface OpenTarget {
 }
 
 /** Connects to the target's Redis (and the output's, when it is another server). */
-export async function openTarget(t: QueueTarget): Promise<OpenTarget> {
+export async function openTarget(t: QueueTarget, opts: OpenRedisOptions = {}): Promise<OpenTarget> {
   const { queueKeys } = await import('../queue/keys.js')
-  const redis = await openClusterRedis(t.profile, t.redisUrl)
-  const output = t.outputRedisUrl === t.redisUrl ? redis : await openClusterRedis(t.profile, t.outputRedisUrl)
+  const redis = await openClusterRedis(t.profile, t.redisUrl, opts)
+  const output =
+    t.outputRedisUrl.href === t.redisUrl.href ? redis : await openClusterRedis(t.profile, t.outputRedisUrl, opts)
   return {
     redis,
     output,

@@ -13,6 +13,7 @@ export const EXIT = {
   STALLED: 8,
   TIMEOUT: 9,
   PARTIAL: 10,
+  CANNOT_START: 11,
   INTERRUPTED: 130,
 } as const
 
@@ -30,6 +31,7 @@ export type ErrorCode =
   | 'INPUT'
   | 'STALLED'
   | 'TIMEOUT'
+  | 'CANNOT_START'
   | 'INTERRUPTED'
   | 'INTERNAL'
 
@@ -47,6 +49,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   REDIS_ERROR: EXIT.REDIS,
   STALLED: EXIT.STALLED,
   TIMEOUT: EXIT.TIMEOUT,
+  CANNOT_START: EXIT.CANNOT_START,
   INTERRUPTED: EXIT.INTERRUPTED,
   INTERNAL: EXIT.FAILURE,
 }

@@ -43,5 +43,8 @@ export const defaultOutputQueue = (input: string) => `${input}:output`
 /** The queues `gridcore run` creates for a run id. */
 export const runQueues = (id: string) => ({ input: `gridcore:${id}:in`, output: `gridcore:${id}:out` })
 
+/** The run id whose input queue this is (the inverse of runQueues), if it is one. */
+export const runIdOf = (input: string) => /^gridcore:(.+):in$/.exec(input)?.[1]
+
 /** A consumer's id: <node_id>:<instance>, unique among live consumers. */
 export const consumerId = (nodeId: string, instance: string | number) => `${nodeId}:${instance}`

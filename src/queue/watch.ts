@@ -1,9 +1,11 @@
-// gridcore watch: poll a queue until drained, recovering expired leases as it goes; detect stalls.
+// gridcore watch: poll a queue until drained, recovering expired leases as it goes; detect stalls. A Redis
+// connection opened with a bounded reconnect (openRedis reconnectForMs) is waited for while it comes back.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { HubClient } from '../client/hub-client.js'
 import type { NodeInfo } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
+import { connectionEnded, connectionLost } from '../redis/client.js'
 import type { QueueKeys } from './keys.js'
 import { type QueueSnapshot, recoverExpired, snapshot } from './ops.js'
 import { DrainJudge, nodesIdle, type Progress, progressOf } from './progress.js'
@@ -40,6 +42,15 @@ export interface WatchSummary {
   rate: number
 }
 
+/** What one poll saw, for a caller's own verdict (e.g. "this task cannot start"). */
+export interface PollView {
+  snapshot: QueueSnapshot
+  progress: Progress
+  /** Online and offline nodes; null when the hub did not answer, undefined without a hub. */
+  nodes: NodeInfo[] | null | undefined
+  now: number
+}
+
 export interface WatchOptions {
   redis: Redis
   output?: Redis
@@ -47,38 +58,53 @@ export interface WatchOptions {
   intervalMs?: number
   stallTimeoutMs?: number
   timeoutMs?: number
+  /** Where --timeout counts from (default: now); a run counts from its own start. */
+  startedAt?: number
   maxAttempts?: number
   /** Without counters: how long the output must stay unchanged before the queue counts as drained (5 s). */
   settleMs?: number
   hub?: HubClient
   onProgress?: (p: WatchProgress) => void
-  /** Resolves when the user interrupts (Ctrl-C); watch then stops cleanly. */
-  interrupted?: Promise<unknown>
+  /** Told when the Redis connection is lost and when it is back. */
+  onRedis?: (state: 'lost' | 'back') => void
+  /** A verdict of the caller's on each poll: an error ends the watch with it. */
+  check?: (view: PollView) => GridcoreError | undefined
+  /** Stops the watch (Ctrl-C): it ends with an INTERRUPTED error carrying the summary so far. */
   signal?: AbortSignal
 }
 
 export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
   const interval = opts.intervalMs ?? 1_000
-  const started = Date.now()
+  const started = opts.startedAt ?? Date.now()
   const judge = new DrainJudge(opts.settleMs ?? 5_000)
   const window: { t: number; done: number }[] = []
   let first: { t: number; done: number } | undefined
   let recovered = 0
-  let lastChange = started
+  let lastChange = Date.now()
   let lastDone = -1
-  let stop = false
-  const wake = new AbortController()
-  const interrupt = () => {
-    stop = true
-    wake.abort()
-  }
-  opts.interrupted?.then(interrupt)
-  opts.signal?.addEventListener('abort', interrupt, { once: true })
-  if (opts.signal?.aborted) interrupt()
+  let lost = false
   for (;;) {
-    const rec = await recoverExpired(opts.redis, opts.keys, { maxAttempts: opts.maxAttempts })
-    recovered += rec.recovered
-    const s = await snapshot(opts.redis, opts.keys, opts.output)
+    let s: QueueSnapshot
+    try {
+      const rec = await recoverExpired(opts.redis, opts.keys, { maxAttempts: opts.maxAttempts })
+      recovered += rec.recovered
+      s = await snapshot(opts.redis, opts.keys, opts.output)
+    } catch (err) {
+      if (!connectionLost(err)) throw err
+      if ([opts.redis, opts.output].some((r) => r && connectionEnded(r)))
+        throw new GridcoreError(
+          'REDIS_UNREACHABLE',
+          'the connection to Redis was lost and did not come back in time: is Redis running?',
+          { lost: true },
+        )
+      if (!lost) opts.onRedis?.('lost')
+      lost = true
+      if (opts.signal?.aborted) throw err
+      await sleep(Math.min(interval, 500), undefined, { signal: opts.signal }).catch(() => {})
+      continue
+    }
+    if (lost) opts.onRedis?.('back')
+    lost = false
     const nodes = opts.hub ? await opts.hub.listNodes().catch(() => null) : undefined
     const now = Date.now()
     const p = progressOf(s)
@@ -125,17 +151,20 @@ export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
     if (judge.drained(s, now, nodesIdle(nodes))) return summary(true)
     const fail = (code: 'INTERRUPTED' | 'TIMEOUT' | 'STALLED', message: string) =>
       new GridcoreError(code, message, summary(false) as unknown as Record<string, unknown>)
-    if (stop)
+    if (opts.signal?.aborted)
       throw fail(
         'INTERRUPTED',
         `interrupted with ${remaining} items left; run gridcore watch again to resume watching`,
       )
+    const verdict = opts.check?.({ snapshot: s, progress: p, nodes, now })
+    if (verdict)
+      throw new GridcoreError(verdict.code, verdict.message, { ...verdict.details, ...summary(false) })
     const left = `${remaining} of ${p.total} items left${hint(s, p, nodes ?? null)}`
     if (opts.timeoutMs !== undefined && now - started >= opts.timeoutMs)
       throw fail('TIMEOUT', `timed out after ${fmtS(opts.timeoutMs)} with ${left}`)
     if (opts.stallTimeoutMs !== undefined && now - lastChange >= opts.stallTimeoutMs)
       throw fail('STALLED', `no progress for ${fmtS(opts.stallTimeoutMs)} with ${left}`)
-    await sleep(interval, undefined, { signal: wake.signal }).catch(() => {})
+    await sleep(interval, undefined, { signal: opts.signal }).catch(() => {})
   }
 }
 

@@ -17,6 +17,7 @@ describe('GridcoreError', () => {
     ['REDIS_ERROR', 7],
     ['STALLED', 8],
     ['TIMEOUT', 9],
+    ['CANNOT_START', 11],
     ['INTERRUPTED', 130],
     ['INTERNAL', 1],
   ] as [ErrorCode, number][])('%s exits %i', (code, exit) => {
@@ -31,7 +32,14 @@ describe('GridcoreError', () => {
   })
 
   it('takes every exit code from the EXIT table', () => {
-    expect(EXIT).toMatchObject({ OK: 0, FAILURE: 1, USAGE: 2, PARTIAL: 10, INTERRUPTED: 130 })
+    expect(EXIT).toMatchObject({
+      OK: 0,
+      FAILURE: 1,
+      USAGE: 2,
+      PARTIAL: 10,
+      CANNOT_START: 11,
+      INTERRUPTED: 130,
+    })
     const codes = new Set<number>(Object.values(EXIT))
     for (const code of [
       'USAGE',

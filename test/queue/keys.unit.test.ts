@@ -1,6 +1,6 @@
 // Key names: every protocol key from one module, no Redis needed.
 import { describe, expect, it } from 'vitest'
-import { consumerId, defaultOutputQueue, queueKeys, runQueues } from '../../src/queue/keys.js'
+import { consumerId, defaultOutputQueue, queueKeys, runIdOf, runQueues } from '../../src/queue/keys.js'
 
 describe('queueKeys', () => {
   it('builds every key of a queue from its input and output names', () => {
@@ -33,5 +33,12 @@ describe('other names', () => {
     expect(runQueues('run-1')).toEqual({ input: 'gridcore:run-1:in', output: 'gridcore:run-1:out' })
     expect(consumerId('b3e1', 2)).toBe('b3e1:2')
     expect(consumerId('b3e1', '')).toBe('b3e1:')
+  })
+
+  it('runIdOf reads a run id back from its input queue, and nothing else', () => {
+    expect(runIdOf(runQueues('run-1').input)).toBe('run-1')
+    expect(runIdOf(runQueues('a:b').input)).toBe('a:b')
+    expect(runIdOf('gridcore:run-1:out')).toBeUndefined()
+    expect(runIdOf('jobs:in')).toBeUndefined()
   })
 })
