@@ -1,6 +1,7 @@
 // Human renderings shared by commands: counts, rates, durations, "3s ago", node tables, task lists.
 import type { GroupStatus } from '../cluster/schedule.js'
 import type { GroupTasks, NodeInfo, TaskDetails, TaskList } from '../hub/protocol.js'
+import { showItem } from '../run/failures.js'
 import type { RunSummary } from '../run/run.js'
 import { table } from './table.js'
 
@@ -44,6 +45,16 @@ export function nodeTable(nodes: NodeInfo[]): string {
       ago(n.last_seen),
     ]),
   )
+}
+
+/** A node's runtime_error: what failed, how, how often, where its log is, then the error's lines, indented. */
+export function runtimeErrorText(n: NodeInfo): string {
+  const r = n.runtime_error!
+  const how =
+    r.exit_code !== null ? `exit code ${r.exit_code}` : r.signal ? `killed by ${r.signal}` : 'did not start'
+  const head = `Node ${n.id} (${n.hostname}): instances of task ${r.task} fail (${how}, ${fmtInt(r.failed_instances)} failed, last ${ago(r.at)}; log on the node: ${r.log_path ?? 'none'}):`
+  const lines = r.message.split('\n').filter((l) => l.trim())
+  return [head, ...lines.map((l) => `  ${l}`)].join('\n')
 }
 
 export function taskTable(tasks: TaskList): string {
@@ -95,13 +106,19 @@ export function groupsLine(groups: GroupStatus[]): string {
 
 const ordinal = (n: number) => (n === 1 ? 'next' : `${n}th`)
 
-/** "1,000 items in 2.1s (476/s); 998 results in r.txt (1 failed, 1 dead: gridcore queue dead --queue Q)" */
+/**
+ * "1,000 items in 2.1s (476/s); 998 results in r.txt" and, when items failed, their error groups (count, error,
+ * sample items) and the commands to see them and to run them again — one line each.
+ */
 export function runSummaryText(s: RunSummary): string {
   const ran = `${fmtInt(s.items)} items in ${s.seconds}s (${fmtRate(s.rate)})`
-  const results = s.output ? `; ${fmtInt(s.done)} results in ${s.output}` : ''
-  const failures =
-    s.failed || s.dead
-      ? ` (${s.failed} failed, ${s.dead} dead: gridcore queue dead --queue ${s.input_queue})`
-      : ''
-  return `${ran}${results}${failures}`
+  const results = `; ${fmtInt(s.done)} results${s.output ? ` in ${s.output}` : ''}`
+  if (!s.failed && !s.dead) return `${ran}${results}`
+  const lines = [`${ran}${results}; ${fmtInt(s.failed)} failed, ${fmtInt(s.dead)} dead:`]
+  for (const g of s.failures)
+    lines.push(`  ${fmtInt(g.count)} ${g.list}: ${g.error} (e.g. ${g.samples.map(showItem).join(', ')})`)
+  if (s.next?.failed) lines.push(`See the failed items: ${s.next.failed}`)
+  if (s.next?.dead) lines.push(`See the dead items: ${s.next.dead}`)
+  if (s.next) lines.push(`Fix the cause, then run them again: ${s.next.retry}`)
+  return lines.join('\n')
 }

@@ -121,7 +121,9 @@ export async function openTarget(t: QueueTarget, opts: OpenRedisOptions = {}): P
   const { queueKeys } = await import('../queue/keys.js')
   const redis = await openClusterRedis(t.profile, t.redisUrl, opts)
   const output =
-    t.outputRedisUrl.href === t.redisUrl.href ? redis : await openClusterRedis(t.profile, t.outputRedisUrl, opts)
+    t.outputRedisUrl.href === t.redisUrl.href
+      ? redis
+      : await openClusterRedis(t.profile, t.outputRedisUrl, opts)
   return {
     redis,
     output,

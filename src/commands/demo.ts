@@ -4,7 +4,7 @@ import { GridcoreCommand } from '../cli/base-command.js'
 import { fmtInt, fmtRate } from '../cli/format.js'
 import { interactive, progressLine } from '../cli/progress.js'
 import { stepShower } from '../cli/steps.js'
-import { waitForShutdownSignal } from '../lib/signals.js'
+import { shutdownSignal } from '../lib/signals.js'
 import { type DemoResult, demo } from '../run/demo.js'
 
 export default class Demo extends GridcoreCommand<typeof Demo> {
@@ -35,7 +35,7 @@ GRIDCORE_REDIS_PORT, or free ones) and stops it after, deleting the data it made
           `${fmtInt(p.done)}/${fmtInt(p.total)} square roots · ${fmtRate(p.rate)}`,
           p.total ? p.done / p.total : null,
         ),
-      interrupted: waitForShutdownSignal(),
+      signal: shutdownSignal(),
     }).finally(() => bar.done())
     const s = r.summary
     this.say(

@@ -118,7 +118,10 @@ export class RespPipe {
    * Connects, authenticates and selects the URL's database; a rediss:// server is verified against `caPem` (the
    * cluster CA) when given, else the system's roots.
    */
-  static async open(url: string | RedisUrl, o: { timeoutMs?: number; caPem?: string } = {}): Promise<RespPipe> {
+  static async open(
+    url: string | RedisUrl,
+    o: { timeoutMs?: number; caPem?: string } = {},
+  ): Promise<RespPipe> {
     const timeoutMs = o.timeoutMs ?? 5_000
     const { parts: u, shown } = RedisUrl.of(url)
     const port = Number(u.port || 6379)

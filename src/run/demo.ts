@@ -26,7 +26,7 @@ export async function demo(o: {
   show: ShowStep
   note: (line: string) => void
   onProgress?: (p: WatchProgress) => void
-  interrupted?: Promise<unknown>
+  signal?: AbortSignal
 }): Promise<DemoResult> {
   const ports = defaultPorts()
   const hubPort = await freePortNear(ports.hubPort)
@@ -47,7 +47,7 @@ export async function demo(o: {
 async function squareRoots(o: {
   items: number
   onProgress?: (p: WatchProgress) => void
-  interrupted?: Promise<unknown>
+  signal?: AbortSignal
 }): Promise<{ summary: RunSummary; sample: string[] }> {
   const work = mkdtempSync(join(tmpdir(), 'gridcore-demo-'))
   try {
@@ -63,8 +63,8 @@ async function squareRoots(o: {
       name: `demo-${Date.now()}`,
       stallTimeoutMs: 60_000,
       cwd: task.dir,
-      onProgress: o.onProgress,
-      interrupted: o.interrupted,
+      report: { progress: o.onProgress },
+      signal: o.signal,
     })
     const sample = readFileSync(output, 'utf8').split('\n').slice(0, 3)
     return { summary: { ...summary, output: null }, sample }

@@ -1,19 +1,32 @@
-// gridcore run: the one-shot map — register a uniquely named task, push, watch, collect, finish.
+// gridcore run: the one-shot map — check, claim a unique task name, push, watch, collect, finish — with a record
+// of the run kept from registration to the end, and no way out that strands its task.
 import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
 import type { HubClient } from '../client/hub-client.js'
-import { openClusterRedis, redisTrust } from '../cluster/connection.js'
+import { redisTrust } from '../cluster/connection.js'
 import type { ClusterProfile } from '../cluster/profiles.js'
-import { GRIDCORE_BIN } from '../deploy/engine.js'
-import type { TaskSpec } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import { queueKeys, runQueues } from '../queue/keys.js'
 import { purge } from '../queue/ops.js'
-import { checkReadable, type PushResult, type PushSource, pushItems } from '../queue/push-run.js'
-import { collectResults, type ResultFormat } from '../queue/results.js'
-import { type PushFormat, parseRange } from '../queue/sources.js'
-import { type WatchProgress, watchQueue } from '../queue/watch.js'
+import type { PushSource } from '../queue/push-run.js'
+import type { ResultFormat } from '../queue/results.js'
+import type { PushFormat } from '../queue/sources.js'
+import { RedisUrl } from '../redis/url.js'
+import { newLockToken } from './collector.js'
+import { clusterRedis, type RunContext } from './context.js'
+import { drive } from './drive.js'
+import { endRun } from './endings.js'
+import type { RunReporter } from './events.js'
+import { heldError, registerRun } from './names.js'
+import { checkCluster, checkInput, checkNameFree, checkOutputWritable, REDIS_RETRY_MS } from './preflight.js'
+import { pushStep } from './push-step.js'
+import { describeInput, newRecord } from './records/record.js'
+import { writeRecord } from './records/store.js'
+import { countsOf, type RunSummary, summarize } from './summary.js'
+import { capabilityFor, type RunWhat, taskSpecFor } from './task-spec.js'
 
-export type RunWhat = { command: string; itemTimeoutMs: number } | { consumer: string } | { image: string }
+export type { RunSummary } from './summary.js'
+export type { RunWhat } from './task-spec.js'
 
 export interface RunOptions {
   what: RunWhat
@@ -24,170 +37,124 @@ export interface RunOptions {
   name?: string
   stallTimeoutMs: number
   timeoutMs?: number
+  /** How long a lost Redis is waited for before the run gives up (exit 7); default 30 s. */
+  reconnectForMs?: number
   cwd: string
-  onPhase?: (phase: string) => void
-  onProgress?: (p: WatchProgress) => void
-  interrupted?: Promise<unknown>
+  report?: RunReporter
+  signal?: AbortSignal
 }
 
-export interface RunSummary {
-  task: string
-  items: number
-  done: number
-  failed: number
-  dead: number
-  seconds: number
-  rate: number
-  output: string | null
-  input_queue: string
-  output_queue: string
-}
-
-export function taskSpecFor(
-  what: RunWhat,
-  name: string,
-  redisUrl: string,
-  q: { input: string; output: string },
-  cwd: string,
-): TaskSpec {
-  const base: TaskSpec = {
-    name,
-    input_redis: redisUrl,
-    output_redis: redisUrl,
-    input_queue: q.input,
-    output_queue: q.output,
-    // The hub finishes it once drained, so a batch never waits for a person, even when this CLI died.
-    auto_finish: true,
-  }
-  if ('image' in what) return { ...base, image: what.image }
-  if ('consumer' in what) return { ...base, command: what.consumer, shell: true, cwd }
-  return {
-    ...base,
-    command: [
-      process.execPath,
-      GRIDCORE_BIN,
-      'worker',
-      '--filter',
-      what.command,
-      '--item-timeout',
-      String(what.itemTimeoutMs / 1000),
-    ],
-    cwd,
-  }
-}
+export const newRunId = () =>
+  `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`
 
 export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOptions): Promise<RunSummary> {
-  const started = Date.now()
-  const redisUrl = profile.redisUrl
-  if (!redisUrl)
-    throw new GridcoreError(
-      'USAGE',
-      `cluster "${profile.name}" has no Redis URL: connect it again with --redis, or use gridcore up`,
-    )
-  const id =
-    o.name ??
-    `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`
+  const startedAt = Date.now()
+  const where = { where: `cluster "${profile.name}"'s Redis URL`, code: 'CONFIG' as const }
+  const redisUrl = RedisUrl.parse(clusterRedis(profile), where)
+  const id = o.name ?? newRunId()
+  if (!id.trim()) throw new GridcoreError('USAGE', 'the task name is empty: pass --name NAME')
   const q = runQueues(id)
   const keys = queueKeys(q.input, q.output)
-  // Bad input fails before anything is registered.
-  if ('file' in o.source) checkReadable(o.source.file)
-  if ('range' in o.source) parseRange(o.source.range)
-  const redis = await openClusterRedis(profile, redisUrl)
+  const output = o.output === undefined ? undefined : resolve(o.cwd, o.output)
+  // Everything that can be checked is checked before anything is registered.
+  if (output) checkOutputWritable(output)
+  checkInput(o.source)
+  const reconnectForMs = o.reconnectForMs ?? REDIS_RETRY_MS
+  const trust = redisTrust(profile)
+  const redis = await checkCluster(hub, redisUrl, o.what, trust, reconnectForMs)
+  const c: RunContext = {
+    profile,
+    hub,
+    redisUrl,
+    redis,
+    trust,
+    report: o.report ?? {},
+    signal: o.signal,
+    startedAt,
+    timeoutMs: o.timeoutMs,
+    stallTimeoutMs: o.stallTimeoutMs,
+    reconnectForMs,
+  }
   try {
-    if (await redis.exists(q.input, q.output)) {
-      throw new GridcoreError('USAGE', `queues of a run named "${id}" already exist: choose another --name`)
-    }
-    // The task goes first, so its instances start while the items are still being pushed.
-    o.onPhase?.(`registering task ${id}`)
-    await hub.registerTask(taskSpecFor(o.what, id, redisUrl, q, o.cwd))
-    o.onPhase?.(`pushing items to ${q.input}`)
-    let pushed: PushResult
-    try {
-      pushed = await pushItems({
-        redisUrl,
-        ...redisTrust(profile),
-        queue: q.input,
-        source: o.source,
-        format: o.format,
-      })
-      if (pushed.pushed === 0) throw new GridcoreError('USAGE', 'the input holds no items: nothing to run')
-    } catch (err) {
-      if ((await hub.listTasks().catch(() => null))?.current === id) await hub.finishTask().catch(() => {})
-      throw err
-    }
-    const { current } = await hub.listTasks()
-    if (current !== id) {
-      o.onPhase?.(`waiting for task "${current}" to finish first (gridcore task finish ends it)`)
-      while ((await hub.listTasks()).current !== id) {
-        const stop = await Promise.race([
-          new Promise((r) => setTimeout(() => r(false), 1_000)),
-          o.interrupted?.then(() => true),
-        ])
-        if (stop) throw interrupted(id, q)
-      }
-    }
-    o.onPhase?.(`running ${pushed.pushed} items`)
-    // Results are collected while the items run, so Redis does not hold them all and the end comes sooner.
-    let collecting = true
-    let written = 0
-    let first = true
-    const collect = async () => {
-      const r = await collectResults({ redis, keys, format: o.outputFormat, out: o.output, overwrite: first })
-      first = false
-      written += r.written
-    }
-    const collector = (async () => {
-      while (collecting) {
-        await collect()
-        if (collecting) await new Promise((r) => setTimeout(r, 200))
-      }
-    })()
-    let summary: Awaited<ReturnType<typeof watchQueue>>
-    try {
-      summary = await watchQueue({
-        redis,
-        keys,
-        hub,
-        intervalMs: 250,
-        stallTimeoutMs: o.stallTimeoutMs,
-        timeoutMs: o.timeoutMs,
-        onProgress: o.onProgress,
-        interrupted: o.interrupted,
-      })
-    } catch (err) {
-      collecting = false
-      await collector.catch(() => {})
-      if (err instanceof GridcoreError && err.code === 'INTERRUPTED') throw interrupted(id, q)
-      throw err
-    }
-    collecting = false
-    await collector
-    if ((await hub.listTasks()).current === id) await hub.finishTask()
-    o.onPhase?.('collecting results')
-    await collect()
-    if (summary.failed === 0 && summary.dead === 0) await purge(redis, keys, false)
-    const seconds = (Date.now() - started) / 1000
-    return {
+    const tasks = await hub.listTasks()
+    if (tasks.current === id || tasks.pending.includes(id)) throw heldError(id)
+    await checkNameFree(redis, id, keys)
+    const running = await registerRun(c, taskSpecFor(o.what, id, redisUrl, q, o.cwd))
+    const rec = newRecord({
       task: id,
-      items: pushed.pushed,
-      done: written,
-      failed: summary.failed,
-      dead: summary.dead,
-      seconds: Math.round(seconds * 100) / 100,
-      rate: Math.round(pushed.pushed / seconds),
-      output: o.output ?? null,
-      input_queue: q.input,
-      output_queue: q.output,
+      cluster: profile.name,
+      hub: hub.url,
+      redis: redisUrl.shown,
+      queues: q,
+      input: describeInput(o.source, o.format),
+      output: output ?? null,
+      outputFormat: o.outputFormat,
+      what: o.what,
+      cwd: o.cwd,
+    })
+    writeRecord(rec)
+    c.report.phase?.({ event: 'registered', task: id, running })
+    let pushed = 0
+    try {
+      c.report.phase?.({ event: 'pushing', queue: q.input })
+      pushed = await pushStep(c, { keys, source: o.source, format: o.format }).catch((err) => {
+        throw pushFailure(err, 'stdin' in o.source)
+      })
+      if (pushed === 0)
+        throw new GridcoreError('USAGE', 'the input holds no items: nothing to run', { remove: true })
+      const lockToken = newLockToken()
+      Object.assign(rec, {
+        pushed_all: true,
+        counts: { ...rec.counts, items: pushed },
+        collector_token: lockToken,
+      })
+      writeRecord(rec)
+      c.report.phase?.({ event: 'pushed', items: pushed })
+      await drive(c, {
+        id,
+        keys,
+        needs: capabilityFor(o.what),
+        output,
+        outputFormat: o.outputFormat,
+        fresh: true,
+        items: pushed,
+        lockToken,
+      })
+      const summary = await summarize(c, { id, keys, items: pushed, output })
+      if (summary.failed + summary.dead === 0) await purge(redis, keys, false)
+      const { items, done, failed, dead } = summary
+      Object.assign(rec, {
+        status: failed + dead ? 'partial' : 'done',
+        counts: { items, done, failed, dead },
+      })
+      Object.assign(rec, { finished: new Date().toISOString(), exit_code: failed + dead ? 10 : 0 })
+      writeRecord(rec)
+      return summary
+    } catch (err) {
+      const n = pushed || Number((err as GridcoreError).details?.pushed ?? 0)
+      rec.counts = (await countsOf(c, keys, n)) ?? { ...rec.counts, items: n }
+      const ended = await endRun(c, id, keys, err, n)
+      Object.assign(rec, { status: ended.status, message: ended.error.message })
+      Object.assign(rec, { finished: new Date().toISOString(), exit_code: ended.error.exitCode })
+      writeRecord(rec)
+      throw ended.error
     }
   } finally {
     redis.disconnect()
   }
 }
 
-function interrupted(id: string, q: { input: string; output: string }): GridcoreError {
-  return new GridcoreError(
-    'INTERRUPTED',
-    `interrupted; task ${id} is still registered and its items are safe in Redis. Resume with: gridcore watch --queue ${q.input} --output-queue ${q.output} && gridcore results --queue ${q.input} --output-queue ${q.output} --out FILE && gridcore task finish`,
-    { task: id, input_queue: q.input, output_queue: q.output },
-  )
+/** A push error, reworded for a run: bad input and unreadable input remove the run (marked `remove`). */
+function pushFailure(err: unknown, stdin: boolean): unknown {
+  if (!(err instanceof GridcoreError)) return err
+  const pushed = Number(err.details?.pushed ?? 0)
+  if (err.code === 'INPUT' || err.code === 'USAGE')
+    return new GridcoreError(err.code, err.message, { ...err.details, remove: true })
+  if (err.code === 'INTERRUPTED')
+    return new GridcoreError(
+      'INTERRUPTED',
+      `interrupted while pushing${stdin ? ' from stdin' : ''}: ${pushed.toLocaleString('en-US')} items reached Redis`,
+      err.details,
+    )
+  return err
 }

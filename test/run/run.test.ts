@@ -148,11 +148,12 @@ describe('gridcore run', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(20_000)
   })
 
-  it('Ctrl-C stops cleanly, exits 130 and says how to resume', async () => {
+  it('Ctrl-C stops cleanly, exits 130, and the resume command it gives completes the run exactly once', async () => {
     writeFileSync(
       join(dir, 'slow.py'),
-      'import sys, time\nfor line in sys.stdin:\n    time.sleep(0.01)\n    print(line.strip(), flush=True)\n',
+      'import sys, time\nfor line in sys.stdin:\n    time.sleep(0.004)\n    print(line.strip(), flush=True)\n',
     )
+    const out = join(dir, 's.txt')
     const p = start(
       process.execPath,
       [
@@ -163,20 +164,25 @@ describe('gridcore run', () => {
         '--range',
         '1..5000',
         '--output',
-        join(dir, 's.txt'),
+        out,
       ],
-      {
-        GRIDCORE_HOME: home,
-      },
+      { GRIDCORE_HOME: home },
     )
     await sleep(3_000)
     p.child.kill('SIGINT')
     const { code } = await p.exited
     expect(code).toBe(130)
-    expect(p.err()).toMatch(
-      /interrupted; task run-\S+ is still registered and its items are safe in Redis\. Resume with: gridcore watch --queue gridcore:run-\S+:in/,
-    )
-    await gc(['task', 'finish'])
+    const m =
+      /gridcore: interrupted with [\d,]+ items left; task (run-\S+) keeps its 5,000 items in Redis\. Resume with: (gridcore run --resume run-\S+) \(or stop it: gridcore task finish\)$/m.exec(
+        p.err(),
+      )
+    expect(m, p.err()).toBeTruthy()
+    const resumed = await gc([...m![2]!.split(' ').slice(1), '--json'])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.json).toMatchObject({ task: m![1], items: 5000, done: 5000, output: out })
+    const lines = readFileSync(out, 'utf8').trim().split('\n')
+    expect(lines).toHaveLength(5000)
+    expect(new Set(lines).size).toBe(5000)
   })
 
   it('bad input: one clear line', async () => {
