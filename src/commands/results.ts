@@ -5,6 +5,7 @@ import { fmtInt } from '../cli/format.js'
 import { spinner } from '../cli/spinner.js'
 import { GridcoreError } from '../lib/errors.js'
 import { type CollectResult, collectResults } from '../queue/results.js'
+import { checkOutputKnown } from '../run/records/output-check.js'
 
 export default class Results extends QueueCommand<typeof Results> {
   static override summary =
@@ -12,6 +13,9 @@ export default class Results extends QueueCommand<typeof Results> {
   static override description =
     `Draining removes results from Redis only after they were written and flushed (fsync for
 files), so an interrupted run loses nothing: run it again and it goes on (--out appends; --overwrite starts afresh).
+Into a file it is exactly once even after a kill: a journal beside the file (.<name>.gridcore-drain) lets the next
+run cut back a batch Redis did not let go of. Without --output-queue the output is the current task's, else
+<queue>:output; a run's queue whose results went elsewhere is refused, naming --output-queue.
 --format raw writes each result as it is; jsonl writes JSON results as they are and quotes the rest; csv takes its
 columns from the first JSON-object result.`
   static override examples = [
@@ -35,6 +39,7 @@ columns from the first JSON-object result.`
       throw new GridcoreError('USAGE', '--json prints a summary on stdout, so results need --out FILE')
     }
     const conn = await this.queues()
+    await checkOutputKnown(await this.target(), conn)
     const verb = flags.peek ? 'copying' : 'draining'
     // A spinner only where it cannot mix with the results themselves on the same terminal.
     const spin = await spinner(`${verb} ${conn.keys.output}`, {

@@ -4,8 +4,12 @@ import { QueueCommand } from '../cli/cluster-command.js'
 import { durationFlag } from '../cli/flags.js'
 import { fmtDuration, fmtInt } from '../cli/format.js'
 import { progressView } from '../cli/progress-view.js'
-import { waitForShutdownSignal } from '../lib/signals.js'
+import { GridcoreError } from '../lib/errors.js'
+import { shutdownSignal } from '../lib/signals.js'
 import { type WatchSummary, watchQueue } from '../queue/watch.js'
+import type { OpenRedisOptions } from '../redis/client.js'
+import { cannotStartCheck } from '../run/cannot-start.js'
+import { checkOutputKnown } from '../run/records/output-check.js'
 
 type Result = WatchSummary & { finished?: unknown }
 
@@ -15,8 +19,11 @@ export default class Watch extends QueueCommand<typeof Watch> {
     `Drained means: nothing waits (input, suspects), no consumer holds items, and (where gridcore keeps stats)
 done + failed + dead = pushed; without counters, also the output unchanged for 5 s and every node's instances idle
 (BRPOP consumers hold items no list shows). On a terminal: a progress bar with items/s, ETA and node health. Otherwise one JSON
-progress event per --interval on stdout (on stderr with --json) and a final summary.
-Exit codes: 0 drained, 8 stalled (no progress for --stall-timeout), 9 --timeout passed, 130 interrupted.
+progress event per --interval on stdout (on stderr with --json) and a final summary. A lost Redis is reconnected to for
+--redis-retry.
+Exit codes: 0 drained, 7 Redis gone longer than --redis-retry, 8 stalled (no progress for --stall-timeout), 9 --timeout
+passed, 11 the current task cannot start (no node can run it, or its instances keep failing before any item is done:
+the node's error is in the message), 130 interrupted.
 Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
   static override examples = [
     '<%= config.bin %> watch',
@@ -29,6 +36,10 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
       default: '2m',
     }),
     timeout: durationFlag({ description: 'fail (exit 9) after this long in all' }),
+    'redis-retry': durationFlag({
+      description: 'keep reconnecting to a lost Redis this long before giving up (exit 7)',
+      default: '30s',
+    }),
     'max-attempts': Flags.integer({
       description: 'deliveries before an item goes to the dead list',
       default: 3,
@@ -37,12 +48,26 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
     finish: Flags.boolean({ description: 'finish the hub’s current task once drained', default: false }),
   }
 
+  protected override redisOptions(): OpenRedisOptions {
+    return { reconnectForMs: this.flags['redis-retry'] }
+  }
+
   async run(): Promise<Result> {
     const { flags } = this
     const target = await this.target()
     const hub = target.profile || flags.finish || this.clusterNamed() ? this.hub() : undefined
     const conn = await this.queues()
+    await checkOutputKnown(target, conn)
     const view = progressView(this.jsonEnabled(), (line) => this.note(line))
+    const check =
+      hub && target.task && target.needs
+        ? cannotStartCheck({
+            task: target.task,
+            needs: target.needs,
+            since: Date.now(),
+            after: `task ${target.task} stays registered: fix it, then gridcore task finish and register it again`,
+          })
+        : undefined
     try {
       const summary: Result = await watchQueue({
         redis: conn.redis,
@@ -53,8 +78,21 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
         stallTimeoutMs: flags['stall-timeout'],
         timeoutMs: flags.timeout,
         maxAttempts: flags['max-attempts'],
-        interrupted: waitForShutdownSignal(),
+        signal: shutdownSignal(),
+        check,
+        onRedis: (state) =>
+          this.note(
+            `gridcore: ${state === 'lost' ? 'lost the connection to Redis; reconnecting' : 'Redis is back'}`,
+          ),
         onProgress: (p) => view.onProgress(p),
+      }).catch((err) => {
+        if (err instanceof GridcoreError && err.code === 'REDIS_UNREACHABLE' && err.details?.lost)
+          throw new GridcoreError(
+            err.code,
+            `lost Redis at ${target.redisUrl.shown} and it did not come back within ${flags['redis-retry'] / 1000}s: the items stay in Redis; run gridcore watch again once it is back`,
+            err.details,
+          )
+        throw err
       })
       view.done()
       if (flags.finish && hub) summary.finished = await hub.finishTask()

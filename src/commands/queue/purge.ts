@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core'
 import { QueueCommand } from '../../cli/cluster-command.js'
 import { GridcoreError } from '../../lib/errors.js'
 import { purge } from '../../queue/ops.js'
+import { checkOutputKnown } from '../../run/records/output-check.js'
 
 export default class QueuePurge extends QueueCommand<typeof QueuePurge> {
   static override summary =
@@ -19,6 +20,7 @@ export default class QueuePurge extends QueueCommand<typeof QueuePurge> {
         'purge deletes the queue’s items and counters for good: pass --yes to confirm',
       )
     const conn = await this.queues()
+    if (this.flags.results) await checkOutputKnown(await this.target(), conn)
     const n = await purge(conn.redis, conn.keys, this.flags.results)
     this.say(`Purged ${conn.keys.input} (${n} keys deleted)`)
     return { purged: conn.keys.input, keys_deleted: n }

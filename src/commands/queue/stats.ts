@@ -2,6 +2,7 @@
 import { QueueCommand } from '../../cli/cluster-command.js'
 import { table } from '../../cli/table.js'
 import { type QueueSnapshot, snapshot } from '../../queue/ops.js'
+import { checkOutputKnown } from '../../run/records/output-check.js'
 
 export default class QueueStats extends QueueCommand<typeof QueueStats> {
   static override summary =
@@ -9,6 +10,7 @@ export default class QueueStats extends QueueCommand<typeof QueueStats> {
 
   async run(): Promise<QueueSnapshot> {
     const conn = await this.queues()
+    await checkOutputKnown(await this.target(), conn)
     const s = await snapshot(conn.redis, conn.keys, conn.output)
     this.say(
       table(

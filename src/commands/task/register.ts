@@ -19,7 +19,8 @@ export default class TaskRegister extends ClusterCommand<typeof TaskRegister> {
   static override summary = 'Register a task on the hub (it starts at once when nothing else runs).'
   static override description =
     `The input Redis URL defaults to the cluster profile's. Upstream nodes run --image (or the
---platform-image for their platform); gridcore process-runtime nodes run --command.
+--platform-image for their platform); gridcore process-runtime nodes run --command. A name that is already pending
+or running is refused (exit 6), and an empty one (exit 2).
 Scheduling (gridcore hubs): --priority (0 CRITICAL … 4 IDLE; a task 3 levels above its group's running task
 preempts it), --group (only that group's nodes run it), --after (starts once those tasks completed),
 --auto-finish (the hub finishes it once its queues are drained).`
@@ -90,7 +91,8 @@ preempts it), --group (only that group's nodes run it), --after (starts once tho
       }),
     )
     const client = this.hub()
-    await client.registerTask(spec)
+    // gridcore's commands claim names: a name that is pending or running is refused (409), atomically.
+    await client.registerTask({ ...spec, unique: true })
     const group = spec.group ?? 'default'
     const current = groupOf(await client.listTasks(), group).current
     const running = current === spec.name
