@@ -40,7 +40,9 @@ export function runView(json: boolean): RunView {
           spin = spinner(`waiting for a node to pick up task ${e.task}`, { json })
       },
       progress(p: WatchProgress) {
-        if (p.done > 0 || p.processing > 0) stopSpin()
+        // The spinner goes once a node took items; the bar starts on the next event (the spinner clears its line).
+        const spinning = spin !== undefined
+        if (spinning && (p.done > 0 || p.processing > 0)) stopSpin()
         if (json) ndjson(p)
         for (const node of p.nodes_error.filter((id) => !warned.has(id))) {
           warned.add(node)
@@ -48,7 +50,7 @@ export function runView(json: boolean): RunView {
           if (json) ndjson({ type: 'warning', node, message })
           else line(message)
         }
-        if (!spin) bar.update(progressText(p), p.total ? p.done / p.total : null)
+        if (!spinning) bar.update(progressText(p), p.total ? p.done / p.total : null)
       },
     },
     done() {

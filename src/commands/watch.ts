@@ -64,7 +64,6 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
         ? cannotStartCheck({
             task: target.task,
             needs: target.needs,
-            since: Date.now(),
             after: `task ${target.task} stays registered: fix it, then gridcore task finish and register it again`,
           })
         : undefined

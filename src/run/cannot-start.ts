@@ -32,14 +32,20 @@ export function incapableNodesError(nodes: NodeInfo[], what: RunWhat | Needs): G
   })
 }
 
+/** The reports nodes hold for task `name` now (node id -> its time): an earlier task of that name left them. */
+export function staleReports(nodes: NodeInfo[], name: string): Map<string, string> {
+  return new Map(nodes.flatMap((n) => (n.runtime_error?.task === name ? [[n.id, n.runtime_error.at]] : [])))
+}
+
 /**
  * The watch's check for a task: exit 11 once no online node can run it (for 2 s), or once its instances failed
- * FAILED_INSTANCES times with no item committed. Reports older than `since` belong to an earlier task of the name.
+ * FAILED_INSTANCES times with no item committed. `stale` reports (taken before the task was registered) are an
+ * earlier task's of the same name and do not count; no clocks are compared, so a node's skew does not matter.
  */
 export function cannotStartCheck(o: {
   task: string
   needs: Needs
-  since: number
+  stale?: Map<string, string>
   /** What follows the message (e.g. what became of the task); none when the caller adds its own. */
   after?: string
 }): (view: PollView) => GridcoreError | undefined {
@@ -55,7 +61,7 @@ export function cannotStartCheck(o: {
     if (c.done! + c.failed! > 0) return undefined
     const failing = nodes.flatMap((n) => {
       const r = n.runtime_error
-      return r && r.task === o.task && Date.parse(r.at) >= o.since - 2_000 ? [{ node: n, report: r }] : []
+      return r && r.task === o.task && o.stale?.get(n.id) !== r.at ? [{ node: n, report: r }] : []
     })
     const failed = failing.reduce((a, f) => a + f.report.failed_instances, 0)
     if (failed < FAILED_INSTANCES) return undefined

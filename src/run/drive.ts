@@ -23,6 +23,8 @@ export interface DriveTarget {
   lockToken: string
   /** What follows the message when the task cannot start (default: nothing; the run's ending says it). */
   cannotStart?: string
+  /** Failure reports of an earlier task of this name, taken before this one was registered (see staleReports). */
+  stale: Map<string, string>
 }
 
 export interface Driven {
@@ -32,7 +34,6 @@ export interface Driven {
 }
 
 export async function drive(c: RunContext, t: DriveTarget): Promise<Driven> {
-  const since = Date.now()
   await waitTurn(c.hub, t.id, {
     deadline: deadlineOf(c),
     timeoutMs: c.timeoutMs,
@@ -55,7 +56,7 @@ export async function drive(c: RunContext, t: DriveTarget): Promise<Driven> {
       signal: c.signal,
       onProgress: c.report.progress,
       onRedis: (state) => c.report.phase?.({ event: 'redis', state }),
-      check: cannotStartCheck({ task: t.id, needs: t.needs, since, after: t.cannotStart }),
+      check: cannotStartCheck({ task: t.id, needs: t.needs, stale: t.stale, after: t.cannotStart }),
     })
   } catch (err) {
     await collector.stop().catch(() => {})

@@ -4,6 +4,7 @@ import { closeSync, openSync, rmSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Redis } from 'ioredis'
 import type { HubClient } from '../client/hub-client.js'
+import type { NodeInfo } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import type { QueueKeys } from '../queue/keys.js'
 import type { PushSource } from '../queue/push-run.js'
@@ -72,7 +73,7 @@ export function checkInput(source: PushSource): void {
 
 /**
  * The cluster answers: the hub's /health, Redis's PING (returns the connection, which retries a lost Redis for
- * `reconnectForMs`), and — when nodes are online — one of them can run this kind of task.
+ * `reconnectForMs`), and — when nodes are online — one of them can run this kind of task. Returns the nodes too.
  */
 export async function checkCluster(
   hub: HubClient,
@@ -80,11 +81,12 @@ export async function checkCluster(
   what: RunWhat,
   trust: { caPem?: string },
   reconnectForMs = REDIS_RETRY_MS,
-): Promise<Redis> {
+): Promise<{ redis: Redis; nodes: NodeInfo[] }> {
   await hub.health()
-  const incapable = incapableNodesError(await hub.listNodes(), what)
+  const nodes = await hub.listNodes()
+  const incapable = incapableNodesError(nodes, what)
   if (incapable) throw incapable
-  return openRedis(redisUrl, { ...trust, reconnectForMs })
+  return { redis: await openRedis(redisUrl, { ...trust, reconnectForMs }), nodes }
 }
 
 /** A run's queues must be new: an earlier run of that name that left them is not mixed in. */

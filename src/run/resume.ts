@@ -64,6 +64,8 @@ export async function resumeRun(
           fresh: false,
           items,
           lockToken: rec.collector_token,
+          // The same task: the failures its nodes report are this run's own.
+          stale: new Map(),
         })
       } else {
         c.report.phase?.({ event: 'collecting', output: output ?? null })

@@ -4,6 +4,7 @@
 // (e.g. a retry that could not start) run with them.
 import { GridcoreError } from '../lib/errors.js'
 import { purge, retry, snapshot } from '../queue/ops.js'
+import { staleReports } from './cannot-start.js'
 import { freeLock, newLockToken } from './collector.js'
 import { drive } from './drive.js'
 import { endRun } from './endings.js'
@@ -73,6 +74,8 @@ export async function retryRun(task: string, pick: ClusterPicker, o: RetryOption
     })
     writeRecord(rec)
     const q = { input: keys.input, output: keys.output }
+    // What nodes still report for the earlier task of this name is not this retry's.
+    const stale = staleReports(await c.hub.listNodes(), task)
     try {
       await registerRun(c, taskSpecFor(what, task, c.redisUrl, q, rec.cwd))
       c.report.phase?.({ event: 'registered', task, running: true })
@@ -85,6 +88,7 @@ export async function retryRun(task: string, pick: ClusterPicker, o: RetryOption
         fresh: false,
         items,
         lockToken: rec.collector_token,
+        stale,
       })
     } catch (err) {
       rec.counts = (await countsOf(c, keys, rec.counts.items)) ?? rec.counts

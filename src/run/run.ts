@@ -12,6 +12,7 @@ import type { PushSource } from '../queue/push-run.js'
 import type { ResultFormat } from '../queue/results.js'
 import type { PushFormat } from '../queue/sources.js'
 import { RedisUrl } from '../redis/url.js'
+import { staleReports } from './cannot-start.js'
 import { newLockToken } from './collector.js'
 import { clusterRedis, type RunContext } from './context.js'
 import { drive } from './drive.js'
@@ -61,7 +62,7 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
   checkInput(o.source)
   const reconnectForMs = o.reconnectForMs ?? REDIS_RETRY_MS
   const trust = redisTrust(profile)
-  const redis = await checkCluster(hub, redisUrl, o.what, trust, reconnectForMs)
+  const { redis, nodes } = await checkCluster(hub, redisUrl, o.what, trust, reconnectForMs)
   const c: RunContext = {
     profile,
     hub,
@@ -119,6 +120,7 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
         fresh: true,
         items: pushed,
         lockToken,
+        stale: staleReports(nodes, id),
       })
       const summary = await summarize(c, { id, keys, items: pushed, output })
       if (summary.failed + summary.dead === 0) await purge(redis, keys, false)

@@ -60,7 +60,16 @@ describe('run fails fast (exit 11) when the task cannot start', () => {
     const t = scaffold({ template: 'python', name: 'pyt', dir: join(dir, 'py') })
     // -S: no site packages, so Debian's python3-redis is out of reach (as on a machine without it).
     const e = await cannotStart(
-      ['--consumer', '/usr/bin/python3 -S consumer.py', '--range', '1..1000', '-o', out('py')],
+      [
+        '--consumer',
+        '/usr/bin/python3 -S consumer.py',
+        '--range',
+        '1..1000',
+        '-o',
+        out('py'),
+        '--name',
+        'py',
+      ],
       t.dir,
     )
     expect(e.message).toMatch(
@@ -72,6 +81,25 @@ describe('run fails fast (exit 11) when the task cannot start', () => {
     })
     expect(e.node).toEqual({ id: expect.any(String), hostname: expect.any(String) })
     expect(e.failed_instances).toBeGreaterThanOrEqual(3)
+    // Fixed (an interpreter with redis), the same command with the same name runs at once: the failures the nodes
+    // still report for the earlier task of that name are not held against it.
+    const fixed = await gc(
+      [
+        'run',
+        '--consumer',
+        '/usr/bin/python3 -u consumer.py',
+        '--range',
+        '1..1000',
+        '-o',
+        out('py'),
+        '--name',
+        'py',
+        '--json',
+      ],
+      { cwd: t.dir },
+    )
+    expect(fixed.code, fixed.stderr).toBe(0)
+    expect(fixed.json).toMatchObject({ items: 1000, done: 1000 })
   })
 
   it('a --command whose program does not exist', async () => {

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest'
 import type { NodeInfo, RuntimeErrorReport } from '../../src/hub/protocol.js'
 import type { QueueSnapshot } from '../../src/queue/ops.js'
 import { progressOf } from '../../src/queue/progress.js'
-import { cannotStartCheck, excerpt, fixFor, incapableNodesError } from '../../src/run/cannot-start.js'
+import {
+  cannotStartCheck,
+  excerpt,
+  fixFor,
+  incapableNodesError,
+  staleReports,
+} from '../../src/run/cannot-start.js'
 
 const node = (o: Partial<NodeInfo> = {}): NodeInfo => ({
   id: 'n1',
@@ -78,7 +84,8 @@ describe('incapableNodesError', () => {
 })
 
 describe('cannotStartCheck', () => {
-  const check = () => cannotStartCheck({ task: 't', needs: 'command', since: 1_000_000, after: 'after' })
+  const check = () =>
+    cannotStartCheck({ task: 't', needs: 'command', stale: new Map([['old', 'T0']]), after: 'after' })
 
   it('fails once the task’s instances failed 3 times on the nodes together with nothing committed', () => {
     const c = check()
@@ -109,10 +116,12 @@ describe('cannotStartCheck', () => {
     expect(check()(view(n, 1_000_000, snap({ failed: 1 })))).toBeUndefined()
     const other = [node({ capabilities: ['command'], runtime_error: report({ task: 'u' }) })]
     expect(check()(view(other))).toBeUndefined()
-    const old = [
-      node({ capabilities: ['command'], runtime_error: report({ at: new Date(1).toISOString() }) }),
-    ]
+    // A report an earlier task of the name left (seen before this one was registered) is not this task's…
+    const old = [node({ id: 'old', capabilities: ['command'], runtime_error: report({ at: 'T0' }) })]
     expect(check()(view(old))).toBeUndefined()
+    // …until that node sends a new one.
+    const fresh = [node({ id: 'old', capabilities: ['command'], runtime_error: report({ at: 'T1' }) })]
+    expect(check()(view(fresh))?.code).toBe('CANNOT_START')
   })
 
   it('believes "no node can run it" after 2 s, not on the first poll; a hub that did not answer says nothing', () => {
@@ -124,6 +133,17 @@ describe('cannotStartCheck', () => {
       reason: 'no-capable-node',
       needs: 'command',
     })
+  })
+})
+
+describe('staleReports', () => {
+  it('keeps, per node, the time of the report it holds for that task name', () => {
+    const nodes = [
+      node({ id: 'a', runtime_error: report({ task: 't', at: 'A' }) }),
+      node({ id: 'b', runtime_error: report({ task: 'u', at: 'B' }) }),
+      node({ id: 'c' }),
+    ]
+    expect(staleReports(nodes, 't')).toEqual(new Map([['a', 'A']]))
   })
 })
 
