@@ -291,10 +291,10 @@ describe('one name, one run', () => {
     }
     expect((await gc(['task', 'list', '--json'])).json).toMatchObject({ current: 'dup', pending: ['dup2'] })
     const cancelled = await gc(['task', 'cancel', 'dup2', '--json'])
-    expect(cancelled.json).toEqual({ cancelled: 'dup2', queues_left: null })
+    expect(cancelled.json).toEqual({ cancelled: 'dup2', blocked: [], queues_left: null })
     const running = await gc(['task', 'cancel', 'dup'])
     expect(running.code).toBe(6)
-    expect(running.stderr).toMatch(/Task 'dup' is running: finish it instead\n$/)
+    expect(running.stderr).toMatch(/it is running: finish it instead/)
     expect((await gc(['task', 'list', '--json'])).json).toMatchObject({ current: 'dup', pending: [] })
   })
 })
