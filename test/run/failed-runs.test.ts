@@ -258,9 +258,9 @@ describe('one name, one run', () => {
         { GRIDCORE_HOME: home },
       )
     const [a, b] = [run(1), run(2)]
-    const codes = [(await a.exited).code, (await b.exited).code]
-    expect(codes.sort()).toEqual([0, 2])
-    const [winner, loser] = codes[0] === 0 && (await a.exited).code === 0 ? [a, b] : [b, a]
+    const [codeA, codeB] = [(await a.exited).code, (await b.exited).code]
+    expect([codeA, codeB].sort()).toEqual([0, 2])
+    const [winner, loser] = codeA === 0 ? [a, b] : [b, a]
     const won = JSON.parse(winner.out())
     expect(won).toMatchObject({ task: 'same', items: 20_000, done: 20_000 })
     expect(new Set(lines(readFileSync(won.output, 'utf8'))).size).toBe(20_000)
