@@ -19,7 +19,19 @@ describe('fault: gridcore down during a run', () => {
     const out = join(c.home, 'out.txt')
     const run = start(
       process.execPath,
-      [BIN, 'run', '--command', `sh ${filter}`, '--range', `1..${N}`, '-o', out, '--json'],
+      [
+        BIN,
+        'run',
+        '--command',
+        `sh ${filter}`,
+        '--range',
+        `1..${N}`,
+        '-o',
+        out,
+        '--redis-retry',
+        '3s',
+        '--json',
+      ],
       { ...c.env, NO_COLOR: '1' },
     )
     let queues: { input_queue: string; output_queue: string } | undefined
@@ -45,7 +57,15 @@ describe('fault: gridcore down during a run', () => {
     expect(tasks.json.current).toMatch(/^run-/)
     await waitFor(
       async () => {
-        const s = await c.gc(['queue', 'stats', '--queue', queues!.input_queue, '--json'])
+        const s = await c.gc([
+          'queue',
+          'stats',
+          '--queue',
+          queues!.input_queue,
+          '--output-queue',
+          queues!.output_queue,
+          '--json',
+        ])
         return s.json?.stats?.done === N
       },
       'the task to finish its items after up',
