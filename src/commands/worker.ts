@@ -8,7 +8,6 @@ import { redactUrl } from '../lib/redact.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
 import { DIRECT_REDIS_ENV } from '../node/runtime.js'
 import { consumerId, defaultOutputQueue } from '../queue/keys.js'
-import { openRedis } from '../redis/client.js'
 import { type FilterWorkerStats, runFilterWorker } from '../run/filter-worker.js'
 
 export default class Worker extends GridcoreCommand<typeof Worker> {
@@ -20,7 +19,13 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
       description: 'shell command: one item per stdin line in, one result per stdout line out',
       required: true,
     }),
-    batch: Flags.integer({ description: 'items per batch', default: 100, min: 1, max: 5000 }),
+    batch: Flags.integer({
+      description:
+        'items in the first batch (batches then adapt to about 100 ms of work), and the part a filter that writes too many lines fails',
+      default: 100,
+      min: 1,
+      max: 5000,
+    }),
     'item-timeout': durationFlag({
       description: 'give the batch back (attempt counted) when the filter answers nothing for this long',
       default: '30s',
@@ -35,35 +40,26 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
       throw new GridcoreError('CONFIG', 'INPUT_REDIS_URL and INPUT_QUEUE must be set (the node sets them)')
     const urls = redisUrls(env, (line) => process.stderr.write(`gridcore worker: ${line}\n`))
     this.secrets.push(...[urls.input, urls.output].flatMap((u) => (u ? passwordsOf(u) : [])))
-    const input = await openRedis(urls.input, { reconnect: true, caPem: urls.caPem })
-    const output =
-      urls.output && urls.output !== urls.input
-        ? await openRedis(urls.output, { reconnect: true, caPem: urls.caPem })
-        : undefined
     // The filter is the task's code: it gets the upstream variables, not the cluster's password.
     const filterEnv = { ...env }
     for (const name of Object.values(DIRECT_REDIS_ENV)) delete filterEnv[name]
     const stop = new AbortController()
     waitForShutdownSignal().then(() => stop.abort())
-    try {
-      return await runFilterWorker({
-        command: flags.filter,
-        input,
-        output,
-        inputQueue: env.INPUT_QUEUE,
-        outputQueue: env.OUTPUT_QUEUE ?? defaultOutputQueue(env.INPUT_QUEUE),
-        consumer: consumerId(env.NODE_ID ?? 'local', env.INSTANCE_ID ?? '0'),
-        batchSize: flags.batch,
-        itemTimeoutMs: flags['item-timeout'],
-        maxAttempts: flags['max-attempts'],
-        env: filterEnv,
-        signal: stop.signal,
-        log: (line) => process.stderr.write(`gridcore worker: ${line}\n`),
-      })
-    } finally {
-      input.disconnect()
-      output?.disconnect()
-    }
+    return runFilterWorker({
+      command: flags.filter,
+      redisUrl: urls.input,
+      outputRedisUrl: urls.output || undefined,
+      caPem: urls.caPem,
+      inputQueue: env.INPUT_QUEUE,
+      outputQueue: env.OUTPUT_QUEUE || defaultOutputQueue(env.INPUT_QUEUE),
+      consumer: consumerId(env.NODE_ID ?? 'local', env.INSTANCE_ID ?? '0'),
+      batchSize: flags.batch,
+      itemTimeoutMs: flags['item-timeout'],
+      maxAttempts: flags['max-attempts'],
+      env: filterEnv,
+      signal: stop.signal,
+      log: (line) => process.stderr.write(`gridcore worker: ${line}\n`),
+    })
   }
 }
 

@@ -168,13 +168,22 @@ export class RespPipe {
     return pipe
   }
 
-  /** Writes pre-encoded commands; resolves with their `replies` replies. Waits while the socket is full. */
-  async send(buf: Buffer, replies: number): Promise<Reply[]> {
+  /**
+   * Writes pre-encoded commands (parts written together, none copied: do not change them afterwards); resolves
+   * with their `replies` replies. Waits while the socket is full.
+   */
+  async send(buf: Buffer | Buffer[], replies: number): Promise<Reply[]> {
     if (this.failure) throw this.failure
     const p = new Promise<Reply[]>((resolve, reject) =>
       this.waiters.push({ replies, got: [], resolve, reject }),
     )
-    if (!this.socket.write(buf)) await new Promise<void>((r) => this.drainWaiters.push(r))
+    let room = true
+    if (Array.isArray(buf)) {
+      this.socket.cork()
+      for (const b of buf) room = this.socket.write(b)
+      this.socket.uncork()
+    } else room = this.socket.write(buf)
+    if (!room) await new Promise<void>((r) => this.drainWaiters.push(r))
     return p
   }
 

@@ -1,23 +1,30 @@
-// gridcore's own worker for `gridcore run --command`: the reliable consumer loop around a line filter. When the
-// filter exits mid-batch, the items it answered commit, the item in hand fails with the filter's stderr tail,
-// and the rest goes to a new filter (spares are kept warm once one has died). A filter that writes more lines
-// than items fails its batch; one that stops answering gives the batch back (attempt counted, then singly).
-import type { Redis } from 'ioredis'
+// gridcore's own worker for `gridcore run --command`: the reliable protocol around a line filter. A batch goes to
+// the filter's stdin in one write while its answers are encoded into the commit as they arrive; the commit and the
+// next take share a round trip, and batches adapt to about 100 ms of the filter's work. When the filter exits
+// mid-batch, the items it answered commit, the item in hand fails with the filter's stderr tail, and the rest goes
+// to a new filter (spares are kept warm once one has died). A filter that writes more lines than items fails the
+// --batch-sized part that did; one that stops answering gives the batch back (attempt counted, then singly).
+import { setTimeout as sleep } from 'node:timers/promises'
 import { GridcoreError } from '../lib/errors.js'
-import { type Outcome, ReliableQueue } from '../queue/consumer.js'
-import { GiveBack, runConsumerLoop } from '../queue/consumer-loop.js'
-import { LineFilter } from './line-filter.js'
+import { type LineBatch, LineQueue } from '../queue/line-queue.js'
+import { RespBulks } from '../redis/resp-bulks.js'
+import { BatchSize } from './batch-size.js'
+import { Filters } from './filters.js'
 
 export interface FilterWorkerOptions {
   command: string
-  input: Redis
-  output?: Redis
+  redisUrl: string
+  outputRedisUrl?: string
+  /** The cluster CA a rediss:// Redis is verified against. */
+  caPem?: string
   inputQueue: string
   outputQueue: string
   consumer: string
+  /** The first batch's size, and the part a misaligned filter's failure is narrowed down to. */
   batchSize: number
   itemTimeoutMs: number
   maxAttempts: number
+  leaseMs?: number
   env: NodeJS.ProcessEnv
   cwd?: string
   signal: AbortSignal
@@ -35,74 +42,32 @@ export interface FilterWorkerStats {
 
 /** Filters that die this many times in a row without ever writing a line cannot run: the worker stops. */
 const FRESH_DEATHS = 5
-const MAX_SPARES = 3
 const MULTILINE = 'the item holds a newline; line filters take one item per line'
 
-/**
- * The running filter, and, once one has died, spares started ahead so a restart costs no start-up time: one
- * spare, and up to MAX_SPARES while filters die more often than once a second (start-ups then overlap).
- */
-class Filters {
-  active: LineFilter
-  private spares: LineFilter[] = []
-  private deaths: number[] = []
-  private closing = false
-  restarts = 0
+/** Thrown to give the whole batch back with an attempt counted and this message as the error. */
+class GiveBack extends Error {}
 
-  constructor(private readonly o: FilterWorkerOptions) {
-    this.active = this.spawn()
-  }
-
-  replace(): void {
-    this.active.kill()
-    this.restarts++
-    const now = Date.now()
-    this.deaths = [...this.deaths.filter((t) => now - t < 1_000), now]
-    this.active = this.spares.shift() ?? this.spawn()
-    // Spawning blocks for a few ms: do it once the new filter has its items and works on them.
-    setImmediate(() => this.refill())
-  }
-
-  private refill(): void {
-    if (this.closing) return
-    const want = Math.min(MAX_SPARES, this.deaths.length)
-    while (this.spares.length > want) this.spares.pop()!.kill()
-    while (this.spares.length < want) this.spares.push(this.spawn())
-  }
-
-  async close(): Promise<void> {
-    this.closing = true
-    for (const s of this.spares) s.kill()
-    await this.active.close()
-  }
-
-  private spawn(): LineFilter {
-    return new LineFilter(this.o.command, this.o.env, this.o.cwd)
-  }
+/** One batch's answers: one payload per item, in order, and which of them are errors. */
+interface Settled {
+  payloads: RespBulks
+  failedAt: number[]
 }
 
 export async function runFilterWorker(o: FilterWorkerOptions): Promise<FilterWorkerStats> {
-  const queue = new ReliableQueue({ ...o })
-  const filters = new Filters(o)
+  // The filter starts while the worker connects.
+  const filters = new Filters(o.command, o.env, o.cwd)
+  const stats: FilterWorkerStats = { done: 0, failed: 0, filter_restarts: 0, failed_batches: 0 }
+  const size = new BatchSize(o.batchSize)
   let freshDeaths = 0
-  let givenBack = 0
 
-  /** Feeds the batch's items to the filter, in order, through as many filters as it takes. */
-  const work = async (items: Buffer[]): Promise<Outcome[]> => {
-    const outcomes: Outcome[] = items.map(() => ({ error: MULTILINE }))
-    let pending = items.flatMap((item, i) => (item.includes(10) ? [] : [i]))
-    while (pending.length) {
+  /** Feeds `count` lines (`input`) through as many filters as it takes; unit: the part a misalignment fails. */
+  const runLines = async (input: Buffer, count: number, s: Settled, unit: number): Promise<void> => {
+    let rest = input
+    let left = count
+    while (left > 0) {
       const filter = filters.active
-      const a = await filter.map(
-        pending.map((i) => items[i]!),
-        o.itemTimeoutMs,
-      )
-      if (a.kind === 'answered') {
-        a.lines.forEach((line, j) => {
-          outcomes[pending[j]!] = { result: line }
-        })
-        break
-      }
+      const a = await filter.map(rest, left, s.payloads, o.itemTimeoutMs)
+      if (a.kind === 'answered') return
       filters.replace()
       if (a.kind === 'silent') throw new GiveBack(a.reason)
       if (a.kind === 'late') {
@@ -110,9 +75,19 @@ export async function runFilterWorker(o: FilterWorkerOptions): Promise<FilterWor
         continue
       }
       if (a.kind === 'misaligned') {
-        o.log(`${a.reason}; the batch of ${pending.length} items fails and the filter is restarted`)
-        for (const i of pending) outcomes[i] = { error: a.reason }
-        break
+        if (left > unit) {
+          // Narrow it down: the same items again, a unit at a time, so only the part that misaligns fails.
+          o.log(`${a.reason}; the ${left} items run again ${unit} at a time, and the filter is restarted`)
+          for (let i = 0; i < left; i += unit) {
+            const n = Math.min(unit, left - i)
+            const at = lineOffset(rest, i)
+            await runLines(rest.subarray(at, lineOffset(rest, n, at)), n, s, unit)
+          }
+          return
+        }
+        o.log(`${a.reason}; the batch of ${left} items fails and the filter is restarted`)
+        for (let i = 0; i < left; i++) fail(s, a.reason)
+        return
       }
       // The filter exited: the lines before are answers, the next item was in hand.
       freshDeaths = filter.answered === 0 ? freshDeaths + 1 : 0
@@ -122,34 +97,133 @@ export async function runFilterWorker(o: FilterWorkerOptions): Promise<FilterWor
           `the filter cannot run (${FRESH_DEATHS} starts in a row wrote nothing): ${a.reason}`,
         )
       if (a.unfed) continue
-      a.lines.forEach((line, j) => {
-        outcomes[pending[j]!] = { result: line }
-      })
-      const inHand = pending[a.lines.length]!
-      outcomes[inHand] = { error: a.reason }
+      fail(s, a.reason)
       o.log(`${a.reason.split('\n')[0]} (on an item; it fails and the filter is restarted)`)
-      pending = pending.slice(a.lines.length + 1)
+      rest = rest.subarray(lineOffset(rest, a.lines + 1))
+      left -= a.lines + 1
     }
-    return outcomes
   }
 
-  try {
-    const s = await runConsumerLoop({
-      queue,
-      signal: o.signal,
-      work: (batch) => work(batch.items),
-      onGiveBack: (n, reason) => {
-        givenBack++
-        o.log(`${reason}; the batch of ${n} goes back to the queue (attempt counted)`)
-      },
-    })
-    return {
-      done: s.processed,
-      failed: s.failed,
-      filter_restarts: filters.restarts,
-      failed_batches: givenBack,
+  /** The batch's outcomes. Items that hold a newline fail; the runs of items between them go to the filter. */
+  const work = async (batch: LineBatch): Promise<Settled> => {
+    const s: Settled = { payloads: new RespBulks(batch.count * 24 + 64), failedAt: [] }
+    if (batch.lines) {
+      await runLines(batch.lines, batch.count, s, o.batchSize)
+      return s
     }
+    const items = batch.items!
+    for (let i = 0; i < items.length; ) {
+      if (items[i]!.includes(10)) {
+        fail(s, MULTILINE)
+        i++
+        continue
+      }
+      let j = i
+      while (j < items.length && !items[j]!.includes(10)) j++
+      const run = Buffer.concat(items.slice(i, j).flatMap((item) => [item, NL]))
+      await runLines(run, j - i, s, o.batchSize)
+      i = j
+    }
+    return s
+  }
+
+  let queue: LineQueue | undefined
+  try {
+    queue = await LineQueue.open(queueOptions(o))
+    let next: LineBatch | null = null
+    let pause = 10
+    while (!o.signal.aborted) {
+      let batch: LineBatch | null
+      try {
+        batch = next ?? (await queue.take(size.next))
+        next = null
+        if (!batch) {
+          await sleep(pause, undefined, { signal: o.signal }).catch(() => {})
+          pause = Math.min(pause * 2, 500)
+          continue
+        }
+        pause = 10
+        const began = performance.now()
+        let s: Settled
+        try {
+          s = await work(batch)
+        } catch (err) {
+          if (!(err instanceof GiveBack)) {
+            await queue.giveBack(false).catch(() => {})
+            throw err
+          }
+          const n = await queue.giveBack(true, err.message)
+          stats.failed_batches++
+          o.log(`${err.message}; the batch of ${n} goes back to the queue (attempt counted)`)
+          continue
+        }
+        size.record(batch.count, performance.now() - began)
+        const r = await queue.commit(batch, s.payloads, s.failedAt, o.signal.aborted ? undefined : size.next)
+        next = r.next
+        if (!r.committed) {
+          o.log(`the lease of a batch of ${batch.count} was lost: its commit was refused`)
+          continue
+        }
+        stats.failed += s.failedAt.length
+        stats.done += batch.count - s.failedAt.length
+      } catch (err) {
+        if (!(err instanceof GridcoreError) || err.code !== 'REDIS_UNREACHABLE') throw err
+        // The connection broke: whatever Redis settled stays settled; what this consumer still holds goes back
+        // as it was taken once a new connection is up.
+        o.log(`${err.message}; reconnecting`)
+        queue.close()
+        queue = await reconnect(o)
+        if (!queue) break
+        next = null
+      }
+    }
+    // Stopping: a batch taken together with the last commit goes back untouched.
+    if (next && queue) await queue.giveBack(false)
+    stats.filter_restarts = filters.restarts
+    return stats
   } finally {
+    queue?.close()
     await filters.close()
   }
 }
+
+function queueOptions(o: FilterWorkerOptions) {
+  return {
+    url: o.redisUrl,
+    outputUrl: o.outputRedisUrl,
+    caPem: o.caPem,
+    inputQueue: o.inputQueue,
+    outputQueue: o.outputQueue,
+    consumer: o.consumer,
+    leaseMs: o.leaseMs ?? 30_000,
+    maxAttempts: o.maxAttempts,
+  }
+}
+
+/** Opens the queue again (backing off up to 2 s) and hands back what this consumer held; undefined when stopped. */
+async function reconnect(o: FilterWorkerOptions): Promise<LineQueue | undefined> {
+  for (let wait = 100; !o.signal.aborted; wait = Math.min(wait * 2, 2_000)) {
+    await sleep(wait, undefined, { signal: o.signal }).catch(() => {})
+    try {
+      const q = await LineQueue.open(queueOptions(o))
+      await q.giveBack(false)
+      o.log('reconnected')
+      return q
+    } catch {}
+  }
+  return undefined
+}
+
+function fail(s: Settled, reason: string): void {
+  s.failedAt.push(s.payloads.count)
+  s.payloads.addString(reason)
+}
+
+/** The byte offset after `n` lines of `b`, counting from byte `from`. */
+function lineOffset(b: Buffer, n: number, from = 0): number {
+  let at = from
+  for (let i = 0; i < n; i++) at = b.indexOf(10, at) + 1
+  return at
+}
+
+const NL = Buffer.from('\n')

@@ -1,15 +1,18 @@
 // A long-running line filter (Hadoop Streaming style): one item per stdin line in, one result per stdout line
-// out, in order, as bytes. Knows when the filter died, stopped answering or wrote more lines than it was given,
-// and keeps the tail of its stderr (teed to ours) to say why.
+// out, in order, as bytes. The items of a batch go to its stdin in one write and its answers are encoded as they
+// arrive, straight into the commit's arguments. Knows when the filter died, stopped answering or wrote more lines
+// than it was given, and keeps the tail of its stderr (teed to ours) to say why.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises'
+import type { RespBulks } from '../redis/resp-bulks.js'
 
-/** How a batch went: every line answered, or what went wrong and the lines that came before it. */
+/** How a batch went: every line answered, or what went wrong. `lines` answers were added to the sink. */
 export type FilterAnswer =
-  | { kind: 'answered'; lines: Buffer[] }
-  /** It exited with lines.length items answered; unfed: before it was given this batch. */
-  | { kind: 'exited'; lines: Buffer[]; reason: string; unfed: boolean }
-  | { kind: 'silent'; lines: Buffer[]; reason: string }
+  | { kind: 'answered'; lines: number }
+  /** It exited with `lines` items answered; unfed: before it was given this batch. */
+  | { kind: 'exited'; lines: number; reason: string; unfed: boolean }
+  | { kind: 'silent'; lines: number; reason: string }
+  /** Its lines cannot be matched to items; whatever it wrote for the batch was taken back out of the sink. */
   | { kind: 'misaligned'; reason: string }
   /** Output arrived after the batch before was complete (and settled): nothing was written for this one. */
   | { kind: 'late'; reason: string }
@@ -19,8 +22,14 @@ const TAIL_LINES = 20
 
 export class LineFilter {
   private readonly child: ChildProcess
-  private partial: Buffer[] = []
-  private lines: Buffer[] = []
+  private partial: Buffer | null = null
+  /** Where answers go while a batch runs; null between batches (a line then is a stray one). */
+  private sink: RespBulks | null = null
+  /** Lines written outside a batch, or beyond its items. */
+  private stray = 0
+  /** Lines of the running batch. */
+  private got = 0
+  private want = 0
   private lastLineAt = 0
   /** Lines it wrote in its life (a filter that never wrote one and died may not be able to run at all). */
   answered = 0
@@ -68,57 +77,68 @@ export class LineFilter {
   }
 
   /**
-   * Writes the items, one a line, and reads one line each. A filter that writes more lines than it read (extra
-   * output waiting when the batch completes, or left over from the batch before) is misaligned: its lines cannot
-   * be matched to items. Each answer restarts the clock; no answer within timeoutMs is 'silent'.
+   * Writes `count` items (`input`: each followed by a newline) and adds one answer per item to `sink`. A filter
+   * that writes more lines than it read (extra output waiting when the batch completes, or left over from the
+   * batch before) is misaligned: its lines cannot be matched to items. Each answer restarts the clock; no answer
+   * within timeoutMs is 'silent'.
    */
-  async map(items: Buffer[], timeoutMs: number): Promise<FilterAnswer> {
-    if (this.lines.length || this.partial.length) {
-      if (!this.fed) return this.misaligned(this.lines.length, 0, 'before it was given any')
-      const { reason } = this.misaligned(this.lines.length, 0, 'after its batch was complete')
+  async map(input: Buffer, count: number, sink: RespBulks, timeoutMs: number): Promise<FilterAnswer> {
+    if (this.stray || this.partial) {
+      if (!this.fed) return this.misaligned(this.stray, 0, 'before it was given any')
+      const { reason } = this.misaligned(this.stray, 0, 'after its batch was complete')
       return { kind: 'late', reason }
     }
     if (this.exitHow) {
       await this.closed
-      return { kind: 'exited', lines: [], reason: this.exitReason(), unfed: true }
+      return { kind: 'exited', lines: 0, reason: this.exitReason(), unfed: true }
     }
+    const mark = { length: sink.length, count: sink.count }
     const started = Date.now()
     this.fed++
-    this.child.stdin!.write(Buffer.concat(items.flatMap((i) => [i, NL])))
-    let deadline = started + timeoutMs
-    while (this.lines.length < items.length) {
-      if (this.exitHow) {
-        await this.closed
-        if (this.lines.length >= items.length) break
-        return { kind: 'exited', lines: this.lines.splice(0), reason: this.exitReason(), unfed: false }
-      }
-      const left = deadline - Date.now()
-      if (left <= 0) {
-        const n = this.lines.length
-        return {
-          kind: 'silent',
-          lines: this.lines.splice(0),
-          reason: `the filter wrote ${n} lines for ${items.length} items, then nothing for ${timeoutMs} ms: it hangs on an item, writes no line for some item, or does not flush each line (python3 -u, sed -u, jq --unbuffered, awk with fflush())`,
+    this.got = 0
+    this.want = count
+    this.sink = sink
+    this.child.stdin!.write(input)
+    try {
+      let deadline = started + timeoutMs
+      while (this.got < count) {
+        if (this.exitHow) {
+          await this.closed
+          if (this.got >= count) break
+          return { kind: 'exited', lines: this.got, reason: this.exitReason(), unfed: false }
         }
-      }
-      const before = this.lines.length
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 1000))
-        this.waiter = () => {
-          clearTimeout(t)
-          resolve()
+        const left = deadline - Date.now()
+        if (left <= 0) {
+          return {
+            kind: 'silent',
+            lines: this.got,
+            reason: `the filter wrote ${this.got} lines for ${count} items, then nothing for ${timeoutMs} ms: it hangs on an item, writes no line for some item, or does not flush each line (python3 -u, sed -u, jq --unbuffered, awk with fflush())`,
+          }
         }
-      })
-      this.waiter = undefined
-      if (this.lines.length > before) deadline = Date.now() + timeoutMs
+        // Woken by the last answer or the exit only: answers in between cost no wake-up, and restart the clock.
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, Math.min(left, 1000))
+          this.waiter = () => {
+            clearTimeout(t)
+            resolve()
+          }
+        })
+        this.waiter = undefined
+        if (this.lastLineAt > started) deadline = this.lastLineAt + timeoutMs
+      }
+      // Wait a moment for output that is still on its way: about two answers' time, at most 100 ms.
+      const gap = (this.lastLineAt - started) / count
+      await (gap >= 1 ? sleep(Math.min(100, 2 * gap)) : tick())
+      await tick()
+      if (this.got > count || this.partial) {
+        const lines = this.got
+        sink.truncate(mark.length, mark.count)
+        return this.misaligned(lines, count, 'for this batch')
+      }
+      return { kind: 'answered', lines: count }
+    } finally {
+      this.sink = null
     }
-    // Wait a moment for output that is still on its way: about two answers' time, at most 100 ms.
-    const gap = (this.lastLineAt - started) / items.length
-    await (gap >= 1 ? sleep(Math.min(100, 2 * gap)) : tick())
-    await tick()
-    if (this.lines.length > items.length || this.partial.length)
-      return this.misaligned(this.lines.length, items.length, 'for this batch')
-    return { kind: 'answered', lines: this.lines.splice(0) }
   }
 
   kill(): void {
@@ -140,7 +160,7 @@ export class LineFilter {
   }
 
   private misaligned(lines: number, items: number, when: string): { kind: 'misaligned'; reason: string } {
-    const extra = this.partial.length ? ' and part of another' : ''
+    const extra = this.partial ? ' and part of another' : ''
     return {
       kind: 'misaligned',
       reason: `the filter wrote ${lines} lines${extra} for ${items} items ${when}: a line filter must write exactly one line per item`,
@@ -149,24 +169,31 @@ export class LineFilter {
 
   private onStdout(d: Buffer): void {
     let start = 0
+    let lines = 0
     for (let nl = d.indexOf(10); nl !== -1; nl = d.indexOf(10, start)) {
-      let line = d.subarray(start, nl)
-      if (this.partial.length) {
-        line = Buffer.concat([...this.partial, line])
-        this.partial = []
-      } else line = Buffer.from(line)
-      this.lines.push(line.length && line[line.length - 1] === 13 ? line.subarray(0, -1) : line)
-      this.answered++
+      if (this.partial) {
+        this.line(Buffer.concat([this.partial, d.subarray(start, nl)]), 0, this.partial.length + nl - start)
+        this.partial = null
+      } else this.line(d, start, nl)
+      lines++
       start = nl + 1
     }
-    if (start < d.length) this.partial.push(Buffer.from(d.subarray(start)))
-    this.lastLineAt = Date.now()
-    this.wake()
+    if (start < d.length)
+      this.partial = this.partial
+        ? Buffer.concat([this.partial, d.subarray(start)])
+        : Buffer.from(d.subarray(start))
+    this.answered += lines
+    if (lines) this.lastLineAt = Date.now()
+    if (this.sink && this.got >= this.want) this.wake()
+  }
+
+  private line(b: Buffer, start: number, end: number): void {
+    if (end > start && b[end - 1] === 13) end-- // CRLF
+    if (!this.sink) this.stray++
+    else if (this.got++ < this.want) this.sink.add(b, start, end)
   }
 
   private wake(): void {
     this.waiter?.()
   }
 }
-
-const NL = Buffer.from('\n')

@@ -5,7 +5,8 @@
 -- consumer cannot double-commit.
 --
 -- ARGV[1] lease token       ARGV[2] consumer id  ARGV[3] now (ms since epoch)
--- ARGV[4] push results here (1), or not (0: the consumer already pushed them to another Redis)
+-- ARGV[4] push results here (1), or not (0: the consumer already pushed them to another Redis); followed by 'j'
+--         ('1j', '0j') when the payloads come as one JSON array of strings in ARGV[6] instead of one per ARGV
 -- ARGV[5] 1-based positions of the failures, comma-separated ("" when every item has a result)
 -- ARGV[6..] one payload per settled item, in processing order: the result, or the error text of a failure
 -- returns: {done, failed} on success; -1 when refused; an error when there are more payloads than items
@@ -19,17 +20,19 @@ if redis.call('GET', lease) ~= ARGV[1] then
   redis.call('HINCRBY', stats, 'refused', 1)
   return -1
 end
-local n = #ARGV - 5
+local payloads, first = ARGV, 6
+if string.sub(ARGV[4], 2, 2) == 'j' then payloads, first = cjson.decode(ARGV[6]), 1 end
+local n = #payloads - first + 1
 if n <= 0 then return { 0, 0 } end
 local held = redis.call('LLEN', processing)
 if held < n then
   return redis.error_reply('ERR commit has ' .. n .. ' payloads but the processing list holds ' .. held .. ' items')
 end
-local push = ARGV[4] == '1'
+local push = string.sub(ARGV[4], 1, 1) == '1'
 local done, failures = n, {}
 if ARGV[5] == '' then
-  -- Every item has a result (the common case): push them straight from ARGV, no per-item work.
-  if push then push_batched('LPUSH', output, ARGV, 6, #ARGV) end
+  -- Every item has a result (the common case): push them straight from the payloads, no per-item work.
+  if push then push_batched('LPUSH', output, payloads, first, #payloads) end
 else
   local failing = {}
   for pos in string.gmatch(ARGV[5], '%d+') do failing[tonumber(pos)] = true end
@@ -39,7 +42,7 @@ else
   local prior = entry and cjson.decode(entry).attempts or 0
   local results = {}
   for i = 1, n do
-    local payload = ARGV[5 + i]
+    local payload = payloads[first - 1 + i]
     if failing[i] then
       failures[#failures + 1] = cjson.encode({ item = items[i], error = payload, attempts = prior + 1,
         consumer = ARGV[2], at = tonumber(ARGV[3]) })

@@ -1,0 +1,145 @@
+// The protocol's framings against a real redis-server: take as a line filter's stdin ('lines') or one JSON array
+// ('json'), commit from one JSON array ('1j'), and the line-filter worker's queue (framed take, a commit and the
+// next take in one round trip, commits from encoded answers, a failure among them, give-back).
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { queueKeys } from '../../src/queue/keys.js'
+import { LineQueue } from '../../src/queue/line-queue.js'
+import { listRecords, snapshot } from '../../src/queue/ops.js'
+import { SCRIPT_KEYS, scriptSources } from '../../src/queue/scripts.js'
+import { RespBulks } from '../../src/redis/resp-bulks.js'
+import { useTestRedis } from '../helpers/redis.js'
+
+const t = useTestRedis()
+const names = () => {
+  const p = `fr${randomBytes(4).toString('hex')}`
+  return { input: `${p}:in`, output: `${p}:out` }
+}
+const push = async (key: string, items: (string | Buffer)[]) => {
+  await t.r.lpush(key, ...items)
+  await t.r.hincrby(`${key}:stats`, 'pushed', items.length)
+}
+
+/** Runs a script by name with its keys for consumer c, as the templates do. */
+function script(name: 'take' | 'commit', n: { input: string; output: string }, c: string, args: string[]) {
+  const k = queueKeys(n.input, n.output)
+  const all: Record<string, string> = {
+    ...k,
+    processing: k.processing(c),
+    lease: k.lease(c),
+  } as unknown as Record<string, string>
+  const keys = SCRIPT_KEYS[name].map((role) => all[role]!)
+  return t.r.callBuffer('EVAL', scriptSources()[name], keys.length, ...keys, ...args)
+}
+const takeArgs = (max: number, token: string, c: string, framing: string) => [
+  String(max),
+  '30000',
+  token,
+  c,
+  '3',
+  String(Date.now()),
+  framing,
+]
+
+describe("take's framings", () => {
+  it("'lines' gives {count, the items each ended by a newline} in commit order; a list when an item holds one", async () => {
+    const n = names()
+    await push(n.input, ['a', Buffer.from([0xff, 0x00]), 'c'])
+    const r = (await script('take', n, 'c:0', takeArgs(10, 'tok', 'c:0', 'lines'))) as [number, Buffer]
+    expect(r[0]).toBe(3)
+    expect(r[1]).toEqual(Buffer.from([0x61, 10, 0xff, 0x00, 10, 0x63, 10]))
+    expect(await t.r.llen(`${n.input}:processing:c:0`)).toBe(3)
+
+    const m = names()
+    await push(m.input, ['x', 'two\nlines'])
+    const list = (await script('take', m, 'c:0', takeArgs(10, 'tok', 'c:0', 'lines'))) as Buffer[]
+    expect(list.map(String)).toEqual(['x', 'two\nlines'])
+    expect(await script('take', names(), 'c:0', takeArgs(10, 'tok', 'c:0', 'lines'))).toEqual([])
+  })
+
+  it("'json' gives one JSON array of the items ('[]' when none), which a '1j' commit settles", async () => {
+    const n = names()
+    await push(n.input, ['3', 'he said "hi"', 'a/b\\c'])
+    const text = String(await script('take', n, 'c:0', takeArgs(10, 'tok', 'c:0', 'json')))
+    const items = JSON.parse(text) as string[]
+    expect(items).toEqual(['3', 'he said "hi"', 'a/b\\c'])
+    const payloads = JSON.stringify(items.map((i) => `r:${i}`))
+    const r = await script('commit', n, 'c:0', ['tok', 'c:0', String(Date.now()), '1j', '2', payloads])
+    expect(r).toEqual([2, 1])
+    expect((await t.r.lrange(n.output, 0, -1)).sort()).toEqual(['r:3', 'r:a/b\\c'])
+    const [failed] = await listRecords(t.r, `${n.input}:failed`, 1)
+    expect(failed).toMatchObject({ item: 'he said "hi"', error: 'r:he said "hi"', attempts: 1 })
+    expect(String(await script('take', n, 'c:0', takeArgs(10, 'tok2', 'c:0', 'json')))).toBe('[]')
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).processing).toBe(0)
+  })
+})
+
+describe('the line-filter worker queue', () => {
+  const open = (n: { input: string; output: string }, outputUrl?: string) =>
+    LineQueue.open({
+      url: t.redis.url,
+      outputUrl,
+      inputQueue: n.input,
+      outputQueue: n.output,
+      consumer: 'w:0',
+      leaseMs: 30_000,
+      maxAttempts: 3,
+    })
+  const answers = (lines: string[]) => {
+    const b = new RespBulks(16)
+    for (const l of lines) b.addString(l)
+    return b
+  }
+
+  it('takes framed batches, commits encoded answers with a failure, and takes the next in the same round trip', async () => {
+    const n = names()
+    await push(n.input, ['1', '2', '3', '4', '5'])
+    const q = await open(n)
+    const b = (await q.take(3))!
+    expect([b.count, String(b.lines)]).toEqual([3, '1\n2\n3\n'])
+    const r = await q.commit(b, answers(['r1', 'boom', 'r3']), [1], 10)
+    expect(r.committed).toBe(true)
+    expect([r.next!.count, String(r.next!.lines)]).toEqual([2, '4\n5\n'])
+    expect((await t.r.lrange(n.output, 0, -1)).sort()).toEqual(['r1', 'r3'])
+    expect((await listRecords(t.r, `${n.input}:failed`, 5)).map((f) => [f.item, f.error])).toEqual([
+      ['2', 'boom'],
+    ])
+    expect(await q.giveBack(false)).toBe(2)
+    const s = await snapshot(t.r, queueKeys(n.input, n.output))
+    expect(s).toMatchObject({ input: 2, processing: 0 })
+    expect(s.stats).toMatchObject({ done: 2, failed: 1 })
+    q.close()
+  })
+
+  it('gives a batch back with an attempt counted, and is refused once another took its lease', async () => {
+    const n = names()
+    await push(n.input, ['a', 'b'])
+    const q = await open(n)
+    const b = (await q.take(5))!
+    expect(await q.giveBack(true, 'the filter hangs')).toBe(2)
+    expect(await t.r.llen(`${n.input}:suspects`)).toBe(2)
+    const again = (await q.take(5))!
+    expect(again.count).toBe(1) // a suspect comes alone
+    await t.r.set(`${n.input}:lease:w:0`, 'someone-else')
+    const r = await q.commit(again, answers(['late']), [])
+    expect(r).toEqual({ committed: false, next: null })
+    expect(await t.r.llen(n.output)).toBe(0)
+    expect(b.count).toBe(2)
+    q.close()
+  })
+
+  it('pushes results to another output Redis before settling', async () => {
+    const n = names()
+    await push(n.input, ['x', 'y'])
+    const q = await open(n, `${t.redis.url}/1`)
+    const b = (await q.take(5))!
+    expect((await q.commit(b, answers(['rx', 'bad']), [1])).committed).toBe(true)
+    const out = t.redis.client()
+    await out.select(1)
+    expect(await out.lrange(n.output, 0, -1)).toEqual(['rx'])
+    expect(await t.r.llen(n.output)).toBe(0)
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 1, failed: 1 })
+    out.disconnect()
+    q.close()
+  })
+})
