@@ -1,5 +1,6 @@
-// Typed client for the ComputeHub HTTP API (undici), with errors that name the URL and the fix. An https hub is
-// verified against the cluster CA when one is given (else the system's roots); verification is never turned off.
+// Typed client for the ComputeHub HTTP API (node:http for http hubs, undici for https), with errors that name the
+// URL and the fix. An https hub is verified against the cluster CA when one is given (else the system's roots);
+// verification is never turned off.
 import type { Dispatcher } from 'undici'
 import type {
   FinishResponse,
@@ -18,6 +19,7 @@ import type {
 } from '../hub/protocol.js'
 import { GridcoreError, oneLine } from '../lib/errors.js'
 import { hubHttpError, hubUnreachable } from './hub-errors.js'
+import { plainRequest } from './plain-http.js'
 
 export interface HubClientOptions {
   url: string
@@ -269,22 +271,36 @@ export class HubClient {
     const headers: Record<string, string> = {}
     if (auth) headers.authorization = `Bearer ${this.token}`
     if (body !== undefined) headers['content-type'] = 'application/json'
-    let res: Dispatcher.ResponseData
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    let status: number
+    let text: string
     try {
-      // Loaded on demand: undici costs ~100 ms of start-up that commands without the hub do not pay.
-      const { request } = await import('undici')
-      const dispatcher = await this.pool()
-      res = await request(`${this.url}${path}`, {
-        ...(dispatcher ? { dispatcher } : {}),
-        method: method as 'GET',
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: opts.signal
-          ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
-          : AbortSignal.timeout(timeoutMs),
-      })
+      if (this.url.startsWith('http:')) {
+        ;({ status, text } = await plainRequest(`${this.url}${path}`, {
+          method,
+          headers,
+          body: payload,
+          timeoutMs,
+          signal: opts.signal,
+        }))
+      } else {
+        // Loaded on demand: undici costs ~100 ms of start-up that commands without the hub do not pay.
+        const { request } = await import('undici')
+        const dispatcher = await this.pool()
+        const res: Dispatcher.ResponseData = await request(`${this.url}${path}`, {
+          ...(dispatcher ? { dispatcher } : {}),
+          method: method as 'GET',
+          headers,
+          body: payload,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: opts.signal
+            ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
+            : AbortSignal.timeout(timeoutMs),
+        })
+        text = await res.body.text()
+        status = res.statusCode
+      }
     } catch (err) {
       if (opts.signal?.aborted) {
         throw new GridcoreError('INTERRUPTED', `${method} ${this.url}${path.split('?')[0]} was cancelled`)
@@ -295,8 +311,6 @@ export class HubClient {
         pinned: Boolean(this.caPem),
       })
     }
-    const text = await res.body.text()
-    const status = res.statusCode
     if (status >= 400) throw hubHttpError({ url: this.url, method, path, status, text })
     return { status, body: text }
   }
