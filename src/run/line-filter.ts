@@ -3,8 +3,13 @@
 // arrive, straight into the commit's arguments. Knows when the filter died, stopped answering or wrote more lines
 // than it was given, and keeps the tail of its stderr (teed to ours) to say why.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { closeSync } from 'node:fs'
+import { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises'
 import type { RespBulks } from '../redis/resp-bulks.js'
+import { openFifo } from './fifo.js'
+import { ReadPacer } from './read-pacer.js'
 
 /** How a batch went: every line answered, or what went wrong. `lines` answers were added to the sink. */
 export type FilterAnswer =
@@ -31,6 +36,9 @@ export class LineFilter {
   private got = 0
   private want = 0
   private lastLineAt = 0
+  private batchStarted = 0
+  private batchBytes = 0
+  private readonly pacer: ReadPacer
   /** Lines it wrote in its life (a filter that never wrote one and died may not be able to run at all). */
   answered = 0
   private fed = 0
@@ -39,15 +47,25 @@ export class LineFilter {
   private waiter?: () => void
   private exitHow?: string
   private readonly closed: Promise<void>
+  private readonly stdout: Readable
 
   constructor(command: string, env: NodeJS.ProcessEnv, cwd?: string) {
+    const fifo = openFifo()
     this.child = spawn('/bin/sh', ['-c', command], {
       env,
       cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', fifo?.write ?? 'pipe', 'pipe'],
       detached: true,
     })
-    this.child.stdout!.on('data', (d: Buffer) => this.onStdout(d))
+    let stdout: Readable
+    if (fifo) {
+      closeSync(fifo.write)
+      stdout = new Socket({ fd: fifo.read, readable: true, writable: false })
+    } else stdout = this.child.stdout!
+    stdout.on('data', (d: Buffer) => this.onStdout(d))
+    stdout.on('error', () => {})
+    this.pacer = new ReadPacer(stdout, Boolean(fifo))
+    this.stdout = stdout
     this.child.stderr!.on('data', (d: Buffer) => {
       process.stderr.write(d)
       const all = Buffer.concat([this.stderrTail, d])
@@ -55,17 +73,30 @@ export class LineFilter {
       this.stderrTail = all.subarray(-TAIL_BYTES)
     })
     this.child.stdin!.on('error', () => {})
-    this.closed = new Promise((resolve) => {
+    // Over when the process is gone and everything it wrote was read (the pipe's last writer closed it).
+    const output = new Promise<void>((resolve) => {
+      stdout.once('close', () => resolve())
+      stdout.once('end', () => resolve())
+    })
+    const exited = new Promise<void>((resolve) => {
       this.child.on('close', (code, signal) => {
         this.exitHow ??= signal ? `was killed by ${signal}` : `exited with code ${code}`
         resolve()
-        this.wake()
       })
       this.child.on('error', (err) => {
         this.exitHow = `could not start: ${err.message}`
+        stdout.destroy()
         resolve()
-        this.wake()
       })
+    })
+    this.closed = Promise.all([exited, output]).then(() => {
+      this.pacer.flow()
+      this.wake()
+    })
+    // Its exit is news to a waiting batch even while its output is still being read.
+    void exited.then(() => {
+      this.pacer.flow()
+      this.wake()
     })
   }
 
@@ -98,6 +129,8 @@ export class LineFilter {
     this.got = 0
     this.want = count
     this.sink = sink
+    this.batchStarted = performance.now()
+    this.batchBytes = 0
     this.child.stdin!.write(input)
     try {
       let deadline = started + timeoutMs
@@ -138,6 +171,7 @@ export class LineFilter {
       return { kind: 'answered', lines: count }
     } finally {
       this.sink = null
+      this.pacer.flow()
     }
   }
 
@@ -152,6 +186,7 @@ export class LineFilter {
     const t = setTimeout(() => this.kill(), 5_000)
     await this.closed
     clearTimeout(t)
+    this.stdout.destroy()
   }
 
   private exitReason(): string {
@@ -184,7 +219,16 @@ export class LineFilter {
         : Buffer.from(d.subarray(start))
     this.answered += lines
     if (lines) this.lastLineAt = Date.now()
-    if (this.sink && this.got >= this.want) this.wake()
+    if (!this.sink) return
+    if (this.got >= this.want) {
+      this.wake()
+      return
+    }
+    this.batchBytes += d.length
+    if (this.got) {
+      const perLine = (performance.now() - this.batchStarted) / this.got
+      this.pacer.pace(this.want - this.got, perLine, this.batchBytes / this.got)
+    }
   }
 
   private line(b: Buffer, start: number, end: number): void {
