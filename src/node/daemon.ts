@@ -97,6 +97,12 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     group_explicit: o.groupExplicit,
   })
 
+  // What starting a task's instances loads (the Redis client for recovering this node's own items, the process
+  // runner) is loaded now, while nothing waits, and not when the first task has to start.
+  setImmediate(() => {
+    void import('ioredis').catch(() => {})
+    void import('execa').catch(() => {})
+  })
   const cleaned = await runtime.cleanupLeftovers(nodeId)
   if (cleaned) log.info(`removed ${cleaned} leftover instance(s) of an earlier run`, { node: nodeId })
 
