@@ -150,6 +150,7 @@ try {
     one: [],
     k: [],
     p1: [],
+    version: [],
   }
   for (let i = 0; i < RUNS; i++) {
     t.command.push(run(['--command', pyFilter], N))
@@ -162,12 +163,16 @@ try {
     t.python.push(run(['--consumer', `${PY} -u ${join(home, 'py', 'consumer.py')}`], N))
     t.node.push(run(['--consumer', `${process.execPath} ${join(home, 'node', 'consumer.mjs')}`], N))
     t.bullmq.push(await bullmq(BULL_N))
-    console.log(`run ${i + 1}/${RUNS} done (load ${load()})`)
+    const last = (k) => fmt(t[k].at(-1) ?? Number.NaN)
+    console.log(
+      `run ${i + 1}/${RUNS}: --command ${last('command')} s, parallel ${last('parallel')} s, 64k ${last('parallel64k')} s, Python ${last('python')} s, Node ${last('node')} s, BullMQ ${last('bullmq')} s (load ${load()})`,
+    )
   }
   for (let i = 0; i < SMALL_RUNS; i++) {
     t.one.push(run(['--command', 'cat'], 1))
     t.k.push(run(['--command', 'cat'], 1000))
     t.p1.push(sh('seq 1 1 | parallel --pipe -j2 cat > p1.txt'))
+    t.version.push(sh(`${process.execPath} ${BIN} --version > /dev/null`))
   }
   const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.length ? median(v) : Number.NaN]))
   const best = values['skip-64k'] ? m.parallel : Math.min(m.parallel, m.parallel64k)
@@ -200,6 +205,7 @@ try {
   console.log(`gridcore run --command cat, 1 item       ${fmt(m.one)} s  (target <= 0.5 s)`)
   console.log(`gridcore run --command cat, 1,000 items   ${fmt(m.k)} s  (target <= 0.7 s)`)
   console.log(`seq 1 1 | parallel --pipe -j2 cat          ${fmt(m.p1)} s`)
+  console.log(`gridcore --version (CLI start-up)          ${fmt(m.version)} s`)
   console.log(`load average at end ${load()}`)
 } finally {
   spawnSync(process.execPath, [BIN, 'down'], { env })
