@@ -1,5 +1,5 @@
 // gridcore push: stream a file, stdin or a range into a queue and report what Redis acknowledged.
-import { createReadStream, statSync } from 'node:fs'
+import { closeSync, createReadStream, openSync, statSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { GridcoreError } from '../lib/errors.js'
 import { RespPipe } from '../redis/resp.js'
@@ -134,11 +134,17 @@ export async function pushItems(opts: PushOptions): Promise<PushResult> {
 }
 
 export function checkReadable(file: string): number {
+  return inputFile(file).size
+}
+
+/** An input file that exists, is not a directory and opens for reading: its size, and whether it is a regular file. */
+export function inputFile(file: string): { size: number; regular: boolean } {
   try {
     const st = statSync(file)
     if (st.isDirectory())
       throw new GridcoreError('USAGE', `input ${file} is a directory: pass a file, - for stdin, or --range`)
-    return st.size
+    closeSync(openSync(file, 'r'))
+    return { size: st.size, regular: st.isFile() }
   } catch (err) {
     if (err instanceof GridcoreError) throw err
     const code = (err as NodeJS.ErrnoException).code

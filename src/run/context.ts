@@ -24,6 +24,31 @@ export interface RunContext {
   reconnectForMs: number
 }
 
+/** What a caller of run or --resume says of how the run behaves (the rest of the context is the cluster's). */
+export interface RunBehaviour {
+  report?: RunReporter
+  signal?: AbortSignal
+  timeoutMs?: number
+  stallTimeoutMs: number
+}
+
+/** The context of a run from its cluster connections and what the caller asked for. */
+export function runContext(
+  cluster: Pick<
+    RunContext,
+    'profile' | 'hub' | 'redisUrl' | 'redis' | 'trust' | 'startedAt' | 'reconnectForMs'
+  >,
+  o: RunBehaviour,
+): RunContext {
+  return {
+    ...cluster,
+    report: o.report ?? {},
+    signal: o.signal,
+    timeoutMs: o.timeoutMs,
+    stallTimeoutMs: o.stallTimeoutMs,
+  }
+}
+
 /** The epoch ms at which --timeout ends the run, if one was given. */
 export const deadlineOf = (c: RunContext) =>
   c.timeoutMs === undefined ? undefined : c.startedAt + c.timeoutMs

@@ -7,7 +7,7 @@ import type { HubClient } from '../client/hub-client.js'
 import type { NodeInfo } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import type { QueueKeys } from '../queue/keys.js'
-import type { PushSource } from '../queue/push-run.js'
+import { inputFile, type PushSource } from '../queue/push-run.js'
 import { parseRange } from '../queue/sources.js'
 import { openRedis } from '../redis/client.js'
 import type { RedisUrl } from '../redis/url.js'
@@ -52,22 +52,7 @@ export function checkInput(source: PushSource): void {
   }
   if (!('file' in source)) return
   const file = source.file
-  let size: number
-  let regular: boolean
-  try {
-    const st = statSync(file)
-    if (st.isDirectory())
-      throw new GridcoreError('USAGE', `input ${file} is a directory: pass a file, - for stdin, or --range`)
-    size = st.size
-    regular = st.isFile()
-    closeSync(openSync(file, 'r'))
-  } catch (err) {
-    if (err instanceof GridcoreError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT')
-      throw new GridcoreError('USAGE', `input file ${file} does not exist: check the path`)
-    throw new GridcoreError('USAGE', `cannot read input file ${file} (${code}): check its permissions`)
-  }
+  const { size, regular } = inputFile(file)
   if (regular && size === 0) throw new GridcoreError('USAGE', `input file ${file} is empty: nothing to run`)
 }
 

@@ -9,7 +9,7 @@ import { GridcoreError } from '../lib/errors.js'
 import { type QueueKeys, queueKeys } from '../queue/keys.js'
 import { openRedis } from '../redis/client.js'
 import { RedisUrl } from '../redis/url.js'
-import { clusterRedis, type RunContext } from './context.js'
+import { clusterRedis, type RunContext, runContext } from './context.js'
 import type { RunReporter } from './events.js'
 import { REDIS_RETRY_MS } from './preflight.js'
 import { type RunRecord, writerAlive } from './records/record.js'
@@ -70,19 +70,7 @@ export async function reopen(rec: RunRecord, pick: ClusterPicker, o: ReopenOptio
   const reconnectForMs = o.reconnectForMs ?? REDIS_RETRY_MS
   const trust = redisTrust(profile)
   const redis = await openRedis(redisUrl, { ...trust, reconnectForMs })
-  const c: RunContext = {
-    profile,
-    hub,
-    redisUrl,
-    redis,
-    trust,
-    report: o.report ?? {},
-    signal: o.signal,
-    startedAt: Date.now(),
-    timeoutMs: o.timeoutMs,
-    stallTimeoutMs: o.stallTimeoutMs,
-    reconnectForMs,
-  }
+  const c = runContext({ profile, hub, redisUrl, redis, trust, startedAt: Date.now(), reconnectForMs }, o)
   return { rec, c, keys: queueKeys(rec.input_queue, rec.output_queue) }
 }
 

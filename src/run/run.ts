@@ -14,7 +14,7 @@ import type { PushFormat } from '../queue/sources.js'
 import { RedisUrl } from '../redis/url.js'
 import { staleReports } from './cannot-start.js'
 import { newLockToken } from './collector.js'
-import { clusterRedis, type RunContext } from './context.js'
+import { clusterRedis, runContext } from './context.js'
 import { drive } from './drive.js'
 import { endRun } from './endings.js'
 import type { RunReporter } from './events.js'
@@ -63,19 +63,7 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
   const reconnectForMs = o.reconnectForMs ?? REDIS_RETRY_MS
   const trust = redisTrust(profile)
   const { redis, nodes } = await checkCluster(hub, redisUrl, o.what, trust, reconnectForMs)
-  const c: RunContext = {
-    profile,
-    hub,
-    redisUrl,
-    redis,
-    trust,
-    report: o.report ?? {},
-    signal: o.signal,
-    startedAt,
-    timeoutMs: o.timeoutMs,
-    stallTimeoutMs: o.stallTimeoutMs,
-    reconnectForMs,
-  }
+  const c = runContext({ profile, hub, redisUrl, redis, trust, startedAt, reconnectForMs }, o)
   try {
     const tasks = await hub.listTasks()
     if (tasks.current === id || tasks.pending.includes(id)) throw heldError(id)
