@@ -2,46 +2,19 @@
 // the Python template without its redis package, a --command or --consumer that does not exist, a cluster whose
 // nodes cannot run this kind of task. watch says the same; status shows each node's runtime_error.
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { scaffold } from '../../src/templates/scaffold.js'
-import { runCli } from '../helpers/cli.js'
 import { requireDocker } from '../helpers/docker.js'
+import { fileCluster } from '../helpers/file-cluster.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
 import { type NodeProc, startNodeProc, stopNodes } from '../helpers/node.js'
-import { freePort } from '../helpers/ports.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
 const home = join(dir, 'home')
-const gc = (args: string[], o: { cwd?: string; home?: string } = {}) =>
-  runCli(args, {
-    env: { GRIDCORE_HOME: o.home ?? home, GRIDCORE_CLUSTER: undefined },
-    timeoutMs: 60_000,
-    cwd: o.cwd,
-  })
+const gc = fileCluster(home, { timeoutMs: 60_000 })
 const out = (name: string) => join(dir, `${name}.txt`)
-
-beforeAll(async () => {
-  const up = await gc([
-    'up',
-    '--runtime',
-    'process',
-    '--hub-port',
-    String(await freePort()),
-    '--redis-port',
-    String(await freePort()),
-    '--parallelism',
-    '2',
-  ])
-  expect(up.code, up.stderr).toBe(0)
-})
-afterEach(async () => {
-  while ((await gc(['task', 'list', '--json'])).json?.current) await gc(['task', 'finish'])
-})
-afterAll(async () => {
-  await gc(['down'])
-})
 
 /** Runs `args` with --json and checks: exit 11 within 15 s, the task and its items removed; the error. */
 async function cannotStart(args: string[], cwd?: string) {

@@ -4,20 +4,23 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { resolveCluster } from '../../src/cluster/resolve.js'
 import { paths } from '../../src/lib/paths.js'
 import { scaffold } from '../../src/templates/scaffold.js'
-import { BIN, runCli } from '../helpers/cli.js'
-import { freePort } from '../helpers/ports.js'
+import { BIN } from '../helpers/cli.js'
+import { fileCluster } from '../helpers/file-cluster.js'
 import { start } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
 const home = join(dir, 'home')
-const env = { GRIDCORE_HOME: home, GRIDCORE_CLUSTER: undefined }
-const gc = (args: string[], o: { input?: string; cwd?: string; timeoutMs?: number } = {}) =>
-  runCli(args, { env, timeoutMs: o.timeoutMs ?? 60_000, input: o.input, cwd: o.cwd })
+const gc = fileCluster(home, {
+  timeoutMs: 60_000,
+  after: () => {
+    redis?.disconnect()
+  },
+})
 const lines = (text: string) => text.split('\n').filter(Boolean)
 const events = (stderr: string) =>
   lines(stderr)
@@ -32,28 +35,8 @@ const record = (task: string) =>
   JSON.parse(readFileSync(join(paths({ GRIDCORE_HOME: home }).stateDir, 'runs', `${task}.json`), 'utf8'))
 
 beforeAll(async () => {
-  const up = await gc([
-    'up',
-    '--runtime',
-    'process',
-    '--hub-port',
-    String(await freePort()),
-    '--redis-port',
-    String(await freePort()),
-    '--parallelism',
-    '2',
-    '--json',
-  ])
-  expect(up.code, up.stderr).toBe(0)
   redis = new Redis(resolveCluster('local', paths({ GRIDCORE_HOME: home })).redisUrl!)
   consumerDir = scaffold({ template: 'node', name: 'fr', dir: join(dir, 'consumer') }).dir
-})
-afterEach(async () => {
-  while ((await gc(['task', 'list', '--json'])).json?.current) await gc(['task', 'finish'])
-})
-afterAll(async () => {
-  redis?.disconnect()
-  await gc(['down'])
 })
 
 describe('checks before registering', () => {

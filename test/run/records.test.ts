@@ -3,45 +3,18 @@
 // commands that never guess a run's output queue. Against a real local cluster (process runtime).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { scaffold } from '../../src/templates/scaffold.js'
 import { BIN, runCli } from '../helpers/cli.js'
-import { freePort } from '../helpers/ports.js'
+import { fileCluster } from '../helpers/file-cluster.js'
 import { sleep, start } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
 const home = join(dir, 'home')
-const gc = (args: string[], o: { cwd?: string; input?: string | Buffer } = {}) =>
-  runCli(args, {
-    env: { GRIDCORE_HOME: home, GRIDCORE_CLUSTER: undefined },
-    timeoutMs: 120_000,
-    cwd: o.cwd,
-    input: o.input as string | undefined,
-  })
+const gc = fileCluster(home, { timeoutMs: 120_000 })
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean)
 const argv = (command: string) => command.split(' ').slice(1)
-
-beforeAll(async () => {
-  const up = await gc([
-    'up',
-    '--runtime',
-    'process',
-    '--hub-port',
-    String(await freePort()),
-    '--redis-port',
-    String(await freePort()),
-    '--parallelism',
-    '2',
-  ])
-  expect(up.code, up.stderr).toBe(0)
-})
-afterEach(async () => {
-  while ((await gc(['task', 'list', '--json'])).json?.current) await gc(['task', 'finish'])
-})
-afterAll(async () => {
-  await gc(['down'])
-})
 
 describe('failures you can act on, and one command to rerun them', () => {
   it('a Python function raising on 1 item in 1,000: grouped error, 3 samples, the commands; after the fix, --retry completes the output exactly once', async () => {

@@ -1,47 +1,22 @@
 // gridcore run and gridcore demo end to end on a local cluster (embedded engine, process runtime).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { scaffold } from '../../src/templates/scaffold.js'
 import { BIN, runCli } from '../helpers/cli.js'
-import { freePort } from '../helpers/ports.js'
+import { fileCluster } from '../helpers/file-cluster.js'
 import { sleep, start } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
 const home = join(dir, 'home')
-const gc = (args: string[], opts: { input?: string; timeoutMs?: number; cwd?: string } = {}) =>
-  runCli(args, {
-    env: { GRIDCORE_HOME: home, GRIDCORE_CLUSTER: undefined },
-    timeoutMs: opts.timeoutMs ?? 120_000,
-    input: opts.input,
-    cwd: opts.cwd,
-  })
+const gc = fileCluster(home, { timeoutMs: 120_000 })
 
 beforeAll(async () => {
-  const up = await gc([
-    'up',
-    '--runtime',
-    'process',
-    '--hub-port',
-    String(await freePort()),
-    '--redis-port',
-    String(await freePort()),
-    '--parallelism',
-    '2',
-  ])
-  expect(up.code, up.stderr).toBe(0)
   writeFileSync(
     join(dir, 'square.py'),
     'import sys, math\nfor line in sys.stdin:\n    print("%s:%s" % (line.strip(), math.sqrt(float(line))), flush=True)\n',
   )
-})
-afterEach(async () => {
-  // A failed test must not leave its task running in front of the next one.
-  while ((await gc(['task', 'list', '--json'])).json?.current) await gc(['task', 'finish'])
-})
-afterAll(async () => {
-  await gc(['down'])
 })
 
 describe('gridcore run', () => {
