@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BIN, fmt, freePort, gridcore, median, requireCommand } from './lib.mjs'
+import { BIN, fmt, gridcore, median, requireCommand, upArgs } from './lib.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -42,18 +42,7 @@ while True:
 `,
 )
 try {
-  gc(
-    'up',
-    '--runtime',
-    'process',
-    '--parallelism',
-    '2',
-    '--hub-port',
-    String(await freePort()),
-    '--redis-port',
-    String(await freePort()),
-    '--json',
-  )
+  gc(...(await upArgs()))
   gc('init', '--template', 'node', '--name', 'bench', '--dir', join(home, 'consumer'), '--json')
   /**
    * Items/s through the cluster, two ways: steady state (gridcore watch's progress events, from the first

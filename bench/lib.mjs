@@ -106,3 +106,9 @@ export function gridcore(env, cwd) {
     return { seconds: (performance.now() - t0) / 1000, json: r.stdout.trim() ? JSON.parse(r.stdout) : null }
   }
 }
+
+/** The arguments of `gridcore up` for a bench's local cluster: process runtime, 2 instances, free ports, --json. */
+export async function upArgs(...extra) {
+  const ports = ['--hub-port', String(await freePort()), '--redis-port', String(await freePort())]
+  return ['up', ...extra, '--runtime', 'process', '--parallelism', '2', ...ports, '--json']
+}

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BIN, fmt, freePort, gridcore, median, ROOT, requireCommand, startRedis } from './lib.mjs'
+import { BIN, fmt, gridcore, median, ROOT, requireCommand, startRedis, upArgs } from './lib.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -117,18 +117,7 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')
   console.log(`${cpus().length} cores; load average at start ${load()}`)
-  gc(
-    'up',
-    '--runtime',
-    'process',
-    '--parallelism',
-    '2',
-    '--hub-port',
-    String(await freePort()),
-    '--redis-port',
-    String(await freePort()),
-    '--json',
-  )
+  gc(...(await upArgs()))
   gc('init', '--template', 'python', '--name', 'peers', '--dir', join(home, 'py'), '--json')
   writeFileSync(
     join(home, 'py', 'task.py'),

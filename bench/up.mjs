@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BIN, fmt, freePort, gridcore, median, requireCommand } from './lib.mjs'
+import { BIN, fmt, gridcore, median, requireCommand, upArgs } from './lib.mjs'
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, items: { type: 'string', default: '100000' } },
@@ -22,20 +22,7 @@ try {
   const ups = []
   const runs = []
   for (let i = 0; i < RUNS; i++) {
-    const up = gc(
-      'up',
-      '--engine',
-      'embedded',
-      '--runtime',
-      'process',
-      '--parallelism',
-      '2',
-      '--hub-port',
-      String(await freePort()),
-      '--redis-port',
-      String(await freePort()),
-      '--json',
-    )
+    const up = gc(...(await upArgs('--engine', 'embedded')))
     if (!up.json.node_id) throw new Error('no node registered')
     ups.push(up.seconds)
     const run = gc(
