@@ -4,14 +4,9 @@ import { QueueCommand } from '../cli/cluster-command.js'
 import { durationFlag } from '../cli/flags.js'
 import { fmtDuration, fmtInt } from '../cli/format.js'
 import { progressView } from '../cli/progress-view.js'
-import { GridcoreError } from '../lib/errors.js'
 import { shutdownSignal } from '../lib/signals.js'
-import { type WatchSummary, watchQueue } from '../queue/watch.js'
 import type { OpenRedisOptions } from '../redis/client.js'
-import { cannotStartCheck } from '../run/cannot-start.js'
-import { checkOutputKnown } from '../run/records/output-check.js'
-
-type Result = WatchSummary & { finished?: unknown }
+import { type WatchResult, watchTask } from '../run/watch-task.js'
 
 export default class Watch extends QueueCommand<typeof Watch> {
   static override summary = 'Watch a queue until it is drained; recovers items of dead consumers as it goes.'
@@ -52,49 +47,27 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
     return { reconnectForMs: this.flags['redis-retry'] }
   }
 
-  async run(): Promise<Result> {
+  async run(): Promise<WatchResult> {
     const { flags } = this
     const target = await this.target()
     const hub = target.profile || flags.finish || this.clusterNamed() ? this.hub() : undefined
-    const conn = await this.queues()
-    await checkOutputKnown(target, conn)
     const view = progressView(this.jsonEnabled(), (line) => this.note(line))
-    const check =
-      hub && target.task && target.needs
-        ? cannotStartCheck({
-            task: target.task,
-            needs: target.needs,
-            after: `task ${target.task} stays registered: fix it, then gridcore task finish and register it again`,
-          })
-        : undefined
     try {
-      const summary: Result = await watchQueue({
-        redis: conn.redis,
-        output: conn.output,
-        keys: conn.keys,
+      const summary = await watchTask({
+        target,
+        conn: await this.queues(),
         hub,
         intervalMs: flags.interval,
         stallTimeoutMs: flags['stall-timeout'],
         timeoutMs: flags.timeout,
+        redisRetryMs: flags['redis-retry'],
         maxAttempts: flags['max-attempts'],
+        finish: flags.finish,
         signal: shutdownSignal(),
-        check,
-        onRedis: (state) =>
-          this.note(
-            `gridcore: ${state === 'lost' ? 'lost the connection to Redis; reconnecting' : 'Redis is back'}`,
-          ),
+        note: (line) => this.note(line),
         onProgress: (p) => view.onProgress(p),
-      }).catch((err) => {
-        if (err instanceof GridcoreError && err.code === 'REDIS_UNREACHABLE' && err.details?.lost)
-          throw new GridcoreError(
-            err.code,
-            `lost Redis at ${target.redisUrl.shown} and it did not come back within ${flags['redis-retry'] / 1000}s: the items stay in Redis; run gridcore watch again once it is back`,
-            err.details,
-          )
-        throw err
       })
       view.done()
-      if (flags.finish && hub) summary.finished = await hub.finishTask()
       if (view.ndjson && !this.jsonEnabled())
         process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`)
       else
