@@ -56,6 +56,8 @@ export interface WatchOptions {
   output?: Redis
   keys: QueueKeys
   intervalMs?: number
+  /** The first polls come sooner: after this, doubling up to intervalMs (a small batch ends once it is done). */
+  rampFromMs?: number
   stallTimeoutMs?: number
   timeoutMs?: number
   /** Where --timeout counts from (default: now); a run counts from its own start. */
@@ -75,6 +77,7 @@ export interface WatchOptions {
 
 export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
   const interval = opts.intervalMs ?? 1_000
+  let pause = Math.min(opts.rampFromMs ?? interval, interval)
   const started = opts.startedAt ?? Date.now()
   const judge = new DrainJudge(opts.settleMs ?? 5_000)
   const window: { t: number; done: number }[] = []
@@ -164,7 +167,8 @@ export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
       throw fail('TIMEOUT', `timed out after ${fmtS(opts.timeoutMs)} with ${left}`)
     if (opts.stallTimeoutMs !== undefined && now - lastChange >= opts.stallTimeoutMs)
       throw fail('STALLED', `no progress for ${fmtS(opts.stallTimeoutMs)} with ${left}`)
-    await sleep(interval, undefined, { signal: opts.signal }).catch(() => {})
+    await sleep(pause, undefined, { signal: opts.signal }).catch(() => {})
+    pause = Math.min(pause * 2, interval)
   }
 }
 

@@ -15,6 +15,8 @@ export class Collector {
   written = 0
   private loop?: Promise<void>
   private stopping = false
+  /** Wakes the loop from its pause when stop() is called (the run's end does not wait out a pause). */
+  private readonly wake = new AbortController()
   private failure?: unknown
 
   constructor(
@@ -40,7 +42,7 @@ export class Collector {
             return
           }
         }
-        if (!this.stopping) await sleep(everyMs)
+        if (!this.stopping) await sleep(everyMs, undefined, { signal: this.wake.signal }).catch(() => {})
       }
     })()
   }
@@ -48,6 +50,7 @@ export class Collector {
   /** Stops the loop; throws what stopped it early, if anything did. */
   async stop(): Promise<void> {
     this.stopping = true
+    this.wake.abort()
     await this.loop
     if (this.failure) throw this.failure
   }

@@ -50,6 +50,7 @@ export async function drive(c: RunContext, t: DriveTarget): Promise<Driven> {
       keys: t.keys,
       hub: c.hub,
       intervalMs: 250,
+      rampFromMs: 20,
       stallTimeoutMs: c.stallTimeoutMs,
       timeoutMs: c.timeoutMs,
       startedAt: c.startedAt,
