@@ -168,12 +168,59 @@ export interface HeartbeatRequest {
   active_containers: number
   /** gridcore extension: the node's latest failure report for its current task (null/absent: none). */
   runtime_error?: RuntimeErrorReport | null
+  /** gridcore extension: instances' output lines since the previous heartbeat, per task and instance. */
+  logs?: LogBatch[]
 }
 
 export interface HeartbeatResponse {
   stop_requested: boolean
   /** gridcore extension: present and true when the hub does not know this node; register again. */
   reregister?: boolean
+  /** gridcore extension, present when the heartbeat carried `logs`: how many of their lines the hub kept. */
+  logs_accepted?: number
+}
+
+/** gridcore extension: one instance's output lines for one task, sent on a heartbeat. */
+export interface LogBatch {
+  /** task_name the instance runs. */
+  task: string
+  /** The instance's index on the node. */
+  instance: number
+  /** Oldest first. */
+  lines: LogLine[]
+  /** Lines the node dropped for this task and instance since its previous batch (its own bound). */
+  dropped: number
+}
+
+/** gridcore extension: one output line of an instance. */
+export interface LogLine {
+  /** RFC 3339 time the node read it. */
+  at: string
+  stream: 'stdout' | 'stderr'
+  /** One line without its newline, at most 4096 bytes (a longer one is cut and ends with "…"). */
+  text: string
+}
+
+/** gridcore extension: a log line as GET /api/logs answers it. */
+export interface StoredLogLine {
+  /** Hub-wide, increasing: `after=seq` asks for the lines after this one. */
+  seq: number
+  at: string
+  node: string
+  hostname: string
+  task: string
+  instance: number
+  stream: 'stdout' | 'stderr'
+  text: string
+}
+
+/** gridcore extension: GET /api/logs. */
+export interface LogsResponse {
+  lines: StoredLogLine[]
+  /** Lines lost for the rings asked about: dropped by the nodes (their bound) or by the hub (its ring bound). */
+  dropped: number
+  /** The `after` of the next call: every line up to it was answered or matches nothing asked. */
+  next: number
 }
 
 /** Docker platform for a node architecture, as upstream maps it (unknown -> linux/amd64). */

@@ -15,6 +15,7 @@ describe('queueKeys', () => {
       attempts: 'sqrt:in:attempts',
       consumers: 'sqrt:in:consumers',
       collector: 'sqrt:out:collector',
+      ledger: 'sqrt:in:ledger',
       processing: 'sqrt:in:processing:n1:0',
       lease: 'sqrt:in:lease:n1:0',
     })
