@@ -12,7 +12,7 @@ const LAYERS = [
   ['run'], // gridcore run / demo: register, push, watch, collect as one step
   ['deploy'], // local cluster up/down: starts and stops Redis, the hub and the node (and what a crashed node left)
   ['node', 'skill', 'templates'], // the embedded node, the skill, scaffolds
-  ['cluster', 'autofinish'], // profiles, cluster record, targets, status; the hub's auto-finish drain watcher
+  ['cluster', 'autofinish', 'observe'], // profiles, targets, status; the hub's drain watcher and queue reader
   ['queue'], // the reliable queue protocol over Redis: keys, Lua, push, consume, watch, results
   ['client', 'redis', 'docker'], // the hub's HTTP client, Redis connections and RESP, the Docker engine
   ['hub'], // the embedded ComputeHub: protocol types, routes, state

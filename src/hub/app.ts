@@ -5,6 +5,9 @@ import type { Logger } from '../lib/logger.js'
 import { accessRoutes } from './access-routes.js'
 import { authenticator } from './auth.js'
 import { BodyRejection, contentTypeRejection, MAX_BODY_BYTES, parseJsonBody, tooLarge } from './body.js'
+import { HubMetrics } from './metrics.js'
+import { observeRoutes } from './observe-routes.js'
+import { type QueueReader, QueueStats } from './queue-stats.js'
 import { empty, type Held, type HubResponse, isHeld, text } from './response.js'
 import { allows, type Need, readView, requiredRole } from './roles.js'
 import { type Endpoint, hubRoutes, type RouteContext } from './routes.js'
@@ -21,15 +24,22 @@ export interface RequestHead {
   target: string
   /** A header's value by lower-case name; the first one when it was repeated (as axum's HeaderMap::get). */
   header(name: string): string | undefined
+  /** The client's address, when the request came over a socket. */
+  remote?: string
 }
 
-export type Decision =
-  /** The answer is known from the head. `authorized`: the request carried a valid token (any role). */
+/** The route pattern a request matched (e.g. /api/tasks/{name}), or `(unmatched)` / `(invalid)`: metrics' label. */
+export type RouteLabel = string
+
+export type Decision = {
+  route: RouteLabel
+} /** The answer is known from the head. `authorized`: the request carried a valid token (any role). */ & (
   | { kind: 'respond'; response: HubResponse; authorized: boolean }
   /** An authorized request whose body is needed: read at most `limit` bytes, then call `handle`. */
   | { kind: 'read-body'; limit: number; handle(body: Uint8Array): HubResponse }
   /** An authorized long poll: the answer comes when `wait` resolves (at once when `signal` aborts). */
   | { kind: 'hold'; now: HubResponse; wait(signal: AbortSignal): Promise<HubResponse> }
+)
 
 export interface HubRequestInit {
   method?: string
@@ -44,6 +54,10 @@ export interface HubApp {
   request(target: string, init?: HubRequestInit): HubResponse
   /** As `request`, but a long poll waits as over a socket (until its answer changes, its wait ends or `signal`). */
   requestAsync(target: string, init?: HubRequestInit & { signal?: AbortSignal }): Promise<HubResponse>
+  /** The hub's metrics (GET /metrics); the socket adapter records each answered request here. */
+  metrics: HubMetrics
+  /** What the hub knows of its tasks' queues (through the plugged-in reader). */
+  stats: QueueStats
 }
 
 export interface HubAppOptions {
@@ -54,6 +68,8 @@ export interface HubAppOptions {
   logger: Logger
   /** What `GET /api/cluster` tells submit and admin tokens: the cluster's Redis URL (computehub.toml redis_url). */
   redisUrl?: string | null
+  /** Reads the tasks' queues for /metrics, the status page and the ledger; without one they show no queues. */
+  queueReader?: QueueReader
 }
 
 interface CompiledRoute {
@@ -68,11 +84,14 @@ export function createHubApp(opts: HubAppOptions): HubApp {
   const { logger } = opts
   const authenticate = authenticator(opts.token, opts.state.tokens)
   const health: Endpoint = { body: false, run: () => text(200, 'OK') }
+  const stats = new QueueStats(opts.queueReader)
+  const metrics = new HubMetrics(opts.state, stats)
   const routes = [
     { path: '/health', methods: new Map([['GET', health]]) },
-    ...hubRoutes(opts),
+    ...hubRoutes({ ...opts, metrics }),
     ...schedRoutes(opts),
     ...accessRoutes(opts),
+    ...observeRoutes({ state: opts.state, stats, metrics, logger }),
   ].map((r): CompiledRoute => {
     const keys: string[] = []
     const source = r.path.replace(/\{(\w+)\}/g, (_m, k: string) => {
@@ -113,15 +132,19 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       body: '',
     }
   }
+  let routeLabel: RouteLabel = '(invalid)'
   const respond = (response: HubResponse, ok = false): Decision => ({
+    route: routeLabel,
     kind: 'respond',
     response,
     authorized: ok,
   })
 
   const decide = (head: RequestHead): Decision => {
+    routeLabel = '(invalid)'
     const target = parseTarget(head.target)
     if (!target) return respond(empty(400))
+    routeLabel = '(unmatched)'
     let route: CompiledRoute | undefined
     let match: RegExpExecArray | null = null
     for (const r of routes) {
@@ -132,6 +155,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       }
     }
     if (!route || !match) return respond(empty(404))
+    routeLabel = route.path
     const endpoint = route.methods.get(head.method === 'HEAD' ? 'GET' : head.method)
     if (!endpoint) return respond(empty(405, { allow: route.allow }))
     const need: Need = requiredRole(head.method, route.path)
@@ -139,7 +163,12 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     const ok = principal !== null
     if (need !== 'public' && !principal) return respond(empty(401))
     if (principal && !allows(principal.role, need)) return respond(forbidden(principal.role, need), ok)
-    const ctx: RouteContext = { params: new Map(), query: target.query, principal }
+    const ctx: RouteContext = {
+      params: new Map(),
+      query: target.query,
+      principal,
+      ...(head.remote ? { remote: head.remote } : {}),
+    }
     for (const [i, key] of route.keys.entries()) {
       const value = decodeSegment(match[i + 1]!)
       if (value === null) return respond(text(400, `Invalid URL: Invalid UTF-8 in \`${key}\``), ok)
@@ -150,9 +179,13 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       const view = principal?.role === 'read'
       const res = run(head.method, head.target, () => {
         const out = endpoint.run(ctx)
-        return view && !isHeld(out) ? readView(out) : out
+        if (!view) return out
+        if (!isHeld(out)) return readView(out)
+        return { now: readView(out.now), held: async (signal) => readView(await out.held(signal)) }
       })
-      return isHeld(res) ? { kind: 'hold', now: res.now, wait: res.held } : respond(res, ok)
+      return isHeld(res)
+        ? { route: routeLabel, kind: 'hold', now: res.now, wait: res.held }
+        : respond(res, ok)
     }
     const badType = contentTypeRejection(head.header('content-type'))
     if (endpoint.body === 'optional') {
@@ -160,6 +193,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       if (badType)
         return respond(run(head.method, head.target, () => endpoint.run(ctx, null)) as HubResponse, ok)
       return {
+        route: routeLabel,
         kind: 'read-body',
         limit: MAX_BODY_BYTES,
         handle: (body) =>
@@ -170,6 +204,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     }
     if (badType) return respond(text(badType.status, badType.message), ok)
     return {
+      route: routeLabel,
       kind: 'read-body',
       limit: MAX_BODY_BYTES,
       handle: (body) =>
@@ -189,6 +224,8 @@ export function createHubApp(opts: HubAppOptions): HubApp {
 
   return {
     decide,
+    metrics,
+    stats,
     request(target, init = {}) {
       const decision = exchange(target, init)
       if (decision.kind === 'respond') return decision.response

@@ -2,6 +2,8 @@
 import { JsonNumber, type JsonObject, JsonSyntaxError, type JsonValue, parseJson } from './json.js'
 import type {
   HeartbeatRequest,
+  LogBatch,
+  LogLine,
   RegisterRequest,
   RegisterTaskRequest,
   RuntimeErrorReport,
@@ -281,7 +283,55 @@ export function readHeartbeat(o: JsonObject): HeartbeatRequest {
   }
   const report = o.get('runtime_error')
   if (report !== undefined) hb.runtime_error = report === null ? null : readReport(report)
+  const logs = o.get('logs')
+  if (logs !== undefined && logs !== null) hb.logs = readLogBatches(logs)
   return hb
+}
+
+/** The hub keeps at most this much of one log line (a longer one is cut and marked). */
+export const MAX_LOG_LINE_BYTES = 4096
+const STREAMS = ['stdout', 'stderr'] as const
+
+/** A heartbeat's `logs`: [{task, instance, lines: [{at, stream, text}], dropped}]. */
+function readLogBatches(v: JsonValue): LogBatch[] {
+  if (!Array.isArray(v)) throw dataError(`logs: invalid type: ${typeName(v)}, expected a sequence`)
+  return v.map((b, i) => {
+    const p = `logs[${i}]`
+    if (!(b instanceof Map)) throw dataError(`${p}: invalid type: ${typeName(b)}, expected a map`)
+    const lines = b.get('lines')
+    if (!Array.isArray(lines))
+      throw dataError(`${p}.lines: invalid type: ${typeName(lines)}, expected a sequence`)
+    return {
+      task: str(b, 'task', `${p}.task`),
+      instance: int(b, 'instance', 'u32', `${p}.instance`),
+      lines: lines.map((l, j) => readLogLine(l, `${p}.lines[${j}]`)),
+      dropped: int(b, 'dropped', 'u32', `${p}.dropped`),
+    }
+  })
+}
+
+function readLogLine(v: JsonValue, p: string): LogLine {
+  if (!(v instanceof Map)) throw dataError(`${p}: invalid type: ${typeName(v)}, expected a map`)
+  const at = str(v, 'at', `${p}.at`)
+  if (Number.isNaN(Date.parse(at))) throw dataError(`${p}.at: expected an RFC 3339 time, got "${at}"`)
+  const stream = str(v, 'stream', `${p}.stream`)
+  if (!(STREAMS as readonly string[]).includes(stream))
+    throw dataError(`${p}.stream: unknown variant \`${stream}\`, expected \`stdout\` or \`stderr\``)
+  return {
+    at,
+    stream: stream as LogLine['stream'],
+    text: head(str(v, 'text', `${p}.text`), MAX_LOG_LINE_BYTES),
+  }
+}
+
+/** `s` cut to at most `max` UTF-8 bytes at a character boundary, ending with "…" when it was cut. */
+function head(s: string, max: number): string {
+  if (s.length * 3 <= max) return s
+  const bytes = Buffer.from(s, 'utf8')
+  if (bytes.length <= max) return s
+  let end = max - 3 // room for "…" (3 bytes)
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  return `${bytes.subarray(0, end).toString('utf8')}…`
 }
 
 function readReport(v: JsonValue): RuntimeErrorReport {

@@ -4,6 +4,7 @@ import { createLogger, type LogFormat, type Logger } from '../lib/logger.js'
 import { createHubApp } from './app.js'
 import { AutoFinisher, type AutoFinishOptions, type DrainWatcher } from './auto-finish.js'
 import { type HubTls, type Listening, type ListenLimits, listen } from './listen.js'
+import type { QueueReader } from './queue-stats.js'
 import { HubState } from './state.js'
 import { fileTaskStore } from './store.js'
 
@@ -28,6 +29,8 @@ export interface HubOptions {
   /** Makes the judge of auto_finish tasks' queues; without one such tasks wait for a finish like any other. */
   drainWatcher?: (logger: Logger) => DrainWatcher
   autoFinish?: AutoFinishOptions
+  /** Makes the reader of tasks' queues behind /metrics, the status page and the ledger; without one they show none. */
+  queueReader?: (logger: Logger) => QueueReader
 }
 
 export interface RunningHub extends Listening {
@@ -48,7 +51,15 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     })
   const store = fileTaskStore(opts.stateFile)
   const state = new HubState(store.load())
-  const app = createHubApp({ state, store, token: opts.token, logger, redisUrl: opts.redisUrl ?? null })
+  const app = createHubApp({
+    state,
+    store,
+    token: opts.token,
+    logger,
+    redisUrl: opts.redisUrl ?? null,
+    queueReader: opts.queueReader?.(logger),
+  })
+  app.metrics.withProcessMetrics()
   const listeners: Listening[] = []
   try {
     for (const bind of [opts.bind, ...(opts.alsoBind ?? [])]) {
@@ -56,6 +67,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()))
+    await app.stats.close()
     throw err
   }
   const autoFinisher = opts.drainWatcher
@@ -67,7 +79,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   }
   const nodeTimeout = opts.nodeTimeoutMs ?? 60_000
   const sweep = setInterval(() => {
-    const dropped = state.nodes.sweep(nodeTimeout)
+    const dropped = state.sweepNodes(nodeTimeout)
     if (dropped.length) logger.info(`dropped ${dropped.length} silent node(s)`, { nodes: dropped })
     try {
       saveUse()
@@ -95,6 +107,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       clearInterval(sweep)
       await autoFinisher?.stop()
       await Promise.all(listeners.map((l) => l.close()))
+      await app.stats.close()
       try {
         saveUse()
       } catch {}

@@ -22,6 +22,8 @@ interface NodeEntry {
   reports: Map<string, RuntimeErrorReport>
   /** The latest report received, for any task. */
   latest?: RuntimeErrorReport
+  /** The address its latest register or heartbeat came from (not shown on /api/nodes: upstream's shape). */
+  address?: string
 }
 
 export interface HeartbeatOutcome {
@@ -41,7 +43,7 @@ export class NodeRegistry {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  register(req: RegisterRequest): string {
+  register(req: RegisterRequest, address?: string): string {
     const id = req.node_id ?? randomUUID()
     const now = this.now()
     const previous = this.nodes.get(id)
@@ -64,8 +66,19 @@ export class NodeRegistry {
       // Reports outlive a re-registration; they go when the node is dropped.
       reports: previous?.reports ?? new Map(),
       ...(previous?.latest ? { latest: previous.latest } : {}),
+      ...(address ? { address } : {}),
     })
     return id
+  }
+
+  /** Where a node's requests come from, when known. */
+  addressOf(id: string): string | undefined {
+    return this.nodes.get(id)?.address
+  }
+
+  /** A registered node's hostname. */
+  hostnameOf(id: string): string | undefined {
+    return this.nodes.get(id)?.info.hostname
   }
 
   /** The capabilities the hub serves a node by: declared ones it knows, or ["image"] for upstream/unknown nodes. */
@@ -81,9 +94,10 @@ export class NodeRegistry {
     return info?.group ? { group: info.group, explicit: info.group_explicit ?? true } : {}
   }
 
-  heartbeat(req: HeartbeatRequest): HeartbeatOutcome {
+  heartbeat(req: HeartbeatRequest, address?: string): HeartbeatOutcome {
     const node = this.nodes.get(req.node_id)
     if (!node) return { known: false, stopRequested: false, becameError: false }
+    if (address) node.address = address
     const becameError = req.status === 'Error' && node.info.runtime_status !== 'Error'
     const now = this.now()
     node.lastSeenMs = now

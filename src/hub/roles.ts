@@ -34,6 +34,15 @@ const TABLE: Record<string, Need> = {
   'GET /api/tokens': 'admin',
   'POST /api/tokens': 'admin',
   'POST /api/tokens/{name}/revoke': 'admin',
+  // The status page's files are public: the page shows nothing until a token answers /api/overview.
+  'GET /': 'public',
+  'GET /page/app.js': 'public',
+  'GET /page/style.css': 'public',
+  // Watching: Prometheus scrapes /metrics with a read token (bearer_token).
+  'GET /metrics': 'read',
+  'GET /api/overview': 'read',
+  'GET /api/ledger': 'read',
+  'GET /api/logs': 'read',
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger } from '../lib/logger.js'
 import { readFinish, readHeartbeat, readRegister, readTaskRequest } from './body.js'
 import type { JsonObject } from './json.js'
 import { longPoll, requestedWaitMs } from './long-poll.js'
+import type { HubMetrics } from './metrics.js'
 import { platformForArch } from './protocol.js'
 import { empty, type Held, type HubResponse, json, text } from './response.js'
 import { DEFAULT_GROUP } from './scheduler.js'
@@ -15,8 +16,10 @@ export interface RouteContext {
   /** Decoded path parameters, e.g. node_id. */
   params: Map<string, string>
   query: URLSearchParams
-  /** Who sent the request (null only on the public /health). */
+  /** Who sent the request (null on public routes). */
   principal: Principal | null
+  /** The client's address, when the request came over a socket. */
+  remote?: string
 }
 
 export type Endpoint =
@@ -54,8 +57,13 @@ function askerOf(state: HubState, query: URLSearchParams, nodeId: string | undef
   return { group, explicit: lastQueryValue(query, 'group_explicit') !== 'false' }
 }
 
-export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Logger }): Route[] {
-  const { state, store, logger } = deps
+export function hubRoutes(deps: {
+  state: HubState
+  store: TaskStore
+  logger: Logger
+  metrics?: HubMetrics
+}): Route[] {
+  const { state, store, logger, metrics } = deps
   const persist = () => store.save(state.snapshot())
   const route = (path: string, methods: [string, Endpoint][]): Route => ({ path, methods: new Map(methods) })
 
@@ -166,9 +174,10 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
     route('/gridnode/register', [
       [
         'POST',
-        withBody((_ctx, body) => {
+        withBody((ctx, body) => {
           const r = readRegister(body)
-          const nodeId = state.nodes.register(r)
+          const nodeId = state.nodes.register(r, ctx.remote)
+          metrics?.registrations.inc()
           logger.info(`node ${nodeId} registered`, {
             node: nodeId,
             hostname: r.hostname,
@@ -189,10 +198,18 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
     route('/gridnode/heartbeat', [
       [
         'POST',
-        withBody((_ctx, body) => {
+        withBody((ctx, body) => {
           const hb = readHeartbeat(body)
-          const r = state.nodes.heartbeat(hb)
-          if (!r.known) return json({ stop_requested: false, reregister: true })
+          const r = state.nodes.heartbeat(hb, ctx.remote)
+          // Upstream nodes send no logs and see upstream's answer; a node that sends logs learns how many were kept.
+          const accepted = (n: number) => (hb.logs ? { logs_accepted: n } : {})
+          if (!r.known) return json({ stop_requested: false, reregister: true, ...accepted(0) })
+          metrics?.heartbeats.inc()
+          const kept = hb.logs
+            ? state.logs.append(hb.node_id, state.nodes.hostnameOf(hb.node_id) ?? '', hb.logs, (task) =>
+                Boolean(state.tasks.find(task)),
+              )
+            : 0
           if (r.becameError) logger.warn(`node ${hb.node_id} reports Error`, { node: hb.node_id })
           if (r.newReport) {
             // The message may quote a task's URLs or data: it goes to GET /api/nodes, not to the log.
@@ -205,7 +222,7 @@ export function hubRoutes(deps: { state: HubState; store: TaskStore; logger: Log
               failed_instances,
             })
           }
-          return json({ stop_requested: r.stopRequested })
+          return json({ stop_requested: r.stopRequested, ...accepted(kept) })
         }),
       ],
     ]),

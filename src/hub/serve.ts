@@ -59,12 +59,21 @@ export function serveHub(
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     res.on('error', () => {})
     req.on('error', () => {})
+    const began = process.hrtime.bigint()
+    let route = '(invalid)'
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - began) / 1e9
+      app.metrics.recordRequest(req.method ?? 'GET', route, res.statusCode, seconds)
+    })
     try {
+      const remote = transport(req.socket).remoteAddress
       const decision = app.decide({
         method: req.method ?? 'GET',
         target: req.url ?? '',
         header: (name) => first(req.headers[name]),
+        ...(remote ? { remote: remote.replace(/^::ffff:/, '') } : {}),
       })
+      route = decision.route
       if (decision.kind === 'respond') {
         if (decision.authorized) guard.prove(transport(req.socket))
         // A client without the token, or one whose body is left unread, does not keep its connection.
@@ -126,6 +135,7 @@ export function serveHub(
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
     answered.add(socket)
+    app.metrics.recordRequest('OTHER', '(invalid)', status, 0)
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     cutLater(socket)
   })

@@ -1,5 +1,6 @@
 // The hub's in-memory model: the task list (each worker group with its own current task), the live nodes, who
 // gets what, a change signal that long-polling nodes wait on, and the scoped tokens.
+import { LogStore } from './logs.js'
 import { NodeRegistry, UPSTREAM_CAPABILITIES } from './nodes.js'
 import type { Capability, NodeInfo, TaskConfig, TaskSpec } from './protocol.js'
 import { DEFAULT_GROUP, servedGroup } from './scheduler.js'
@@ -21,12 +22,22 @@ export class HubState {
   readonly tasks: TaskBook
   readonly nodes: NodeRegistry
   readonly tokens: TokenRegistry
+  /** Instances' output lines sent on heartbeats (in memory only). */
+  readonly logs: LogStore
   private readonly listeners = new Set<() => void>()
 
   constructor(initial?: PersistedHub, now: () => number = Date.now) {
     this.tasks = new TaskBook(initial, now)
     this.nodes = new NodeRegistry(now)
     this.tokens = new TokenRegistry(initial?.tokens, now)
+    this.logs = new LogStore({}, now)
+  }
+
+  /** Drops nodes silent for `timeoutMs`, with their log rings; returns their ids. */
+  sweepNodes(timeoutMs: number): string[] {
+    const dropped = this.nodes.sweep(timeoutMs)
+    for (const id of dropped) this.logs.dropNode(id)
+    return dropped
   }
 
   snapshot(): PersistedHub {

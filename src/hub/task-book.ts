@@ -78,6 +78,11 @@ export class TaskBook {
     return this.tasks.filter((t) => t.status === 'Running')
   }
 
+  /** Every task, in registration order (read-only: changes go through the methods). */
+  all(): readonly TaskEntry[] {
+    return this.tasks
+  }
+
   /**
    * Appends a task. It starts at once when its group runs nothing and every task it waits for is completed, or
    * when it is PREEMPT_GAP levels above its group's running task (which goes back to the front of its level).

@@ -359,7 +359,9 @@ describe('routing', () => {
     f.call('POST', '/api/tasks', { body: task('a') })
     expect(f.call('GET', 'http://hub:8080/api/tasks').json.current).toBe('a')
     expect(f.call('GET', 'http://hub/gridnode/task?platform=linux/amd64').json.task_name).toBe('a')
-    expect(f.call('GET', 'http://hub', { auth: false }).status).toBe(404)
+    // No path is `/`: gridcore's status page (upstream answers 404 there).
+    expect(f.call('GET', 'http://hub', { auth: false }).headers['content-type']).toContain('text/html')
+    expect(f.call('GET', 'http://hub/nothing', { auth: false }).status).toBe(404)
     for (const target of [
       'http://[',
       'http://',

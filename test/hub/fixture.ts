@@ -1,5 +1,6 @@
 // An in-process hub app for unit tests: no socket, no port; requests go through app.request like Hono's.
 import { createHubApp, type HubApp } from '../../src/hub/app.js'
+import type { QueueReader } from '../../src/hub/queue-stats.js'
 import { HubState, type PersistedTasks } from '../../src/hub/state.js'
 import type { TaskStore } from '../../src/hub/store.js'
 import { createLogger } from '../../src/lib/logger.js'
@@ -31,7 +32,7 @@ export interface AppFixture {
 export function appFixture(
   initial?: PersistedTasks,
   store?: TaskStore,
-  opts: { redisUrl?: string } = {},
+  opts: { redisUrl?: string; queueReader?: QueueReader } = {},
 ): AppFixture {
   let saved: PersistedTasks | undefined
   let now = Date.parse('2026-01-01T00:00:00Z')
@@ -49,7 +50,14 @@ export function appFixture(
     write: (l) => logs.push(l),
   })
   const state = new HubState(initial ?? store?.load(), () => now)
-  const app = createHubApp({ state, store: store ?? memory, token: TOKEN, logger, redisUrl: opts.redisUrl })
+  const app = createHubApp({
+    state,
+    store: store ?? memory,
+    token: TOKEN,
+    logger,
+    redisUrl: opts.redisUrl,
+    queueReader: opts.queueReader,
+  })
   return {
     app,
     state,

@@ -2,6 +2,9 @@
 // 403 naming the role a route needs. A route added without a decision here fails the coverage test.
 import { describe, expect, it } from 'vitest'
 import { accessRoutes } from '../../src/hub/access-routes.js'
+import { HubMetrics } from '../../src/hub/metrics.js'
+import { observeRoutes } from '../../src/hub/observe-routes.js'
+import { QueueStats } from '../../src/hub/queue-stats.js'
 import { type Need, ROLES, type Role, requiredRole } from '../../src/hub/roles.js'
 import { hubRoutes } from '../../src/hub/routes.js'
 import { schedRoutes } from '../../src/hub/sched-routes.js'
@@ -37,6 +40,13 @@ const ROUTES: [method: string, path: string, target: string, need: Need, body?: 
     { node_id: 'n1', status: 'Idle', active_containers: 0 },
   ],
   ['GET', '/gridnode/task', '/gridnode/task?platform=linux/amd64', 'node'],
+  ['GET', '/', '/', 'public'],
+  ['GET', '/page/app.js', '/page/app.js', 'public'],
+  ['GET', '/page/style.css', '/page/style.css', 'public'],
+  ['GET', '/metrics', '/metrics', 'read'],
+  ['GET', '/api/overview', '/api/overview', 'read'],
+  ['GET', '/api/ledger', '/api/ledger?task=nope', 'read'],
+  ['GET', '/api/logs', '/api/logs', 'read'],
 ]
 
 /** Which roles may call a route of each need: admin everything, submit its routes and read's, node /gridnode/*. */
@@ -72,8 +82,10 @@ describe('the role table', () => {
       store: { load: () => undefined, save() {} },
       logger: createLogger({ format: 'json', component: 'hub', write() {} }),
     }
-    const served = [...hubRoutes(deps), ...schedRoutes(deps), ...accessRoutes(deps)].flatMap((r) =>
-      [...r.methods.keys()].map((m) => `${m} ${r.path}`),
+    const stats = new QueueStats()
+    const observe = observeRoutes({ ...deps, stats, metrics: new HubMetrics(state, stats) })
+    const served = [...hubRoutes(deps), ...schedRoutes(deps), ...accessRoutes(deps), ...observe].flatMap(
+      (r) => [...r.methods.keys()].map((m) => `${m} ${r.path}`),
     )
     expect(new Set(['GET /health', ...served])).toEqual(new Set(ROUTES.map(([m, p]) => `${m} ${p}`)))
     for (const [m, path, , need] of ROUTES) expect(requiredRole(m, path), `${m} ${path}`).toBe(need)

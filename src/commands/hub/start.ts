@@ -8,6 +8,7 @@ import { startHub } from '../../hub/daemon.js'
 import { resolveHubOptions } from '../../hub/options.js'
 import { waitForShutdownSignal } from '../../lib/signals.js'
 import { caFingerprint } from '../../net/fingerprint.js'
+import { redisQueueReader } from '../../observe/queue-reader.js'
 
 export default class HubStart extends GridcoreCommand<typeof HubStart> {
   static override summary = 'Run the embedded ComputeHub (upstream protocol) in the foreground.'
@@ -17,7 +18,9 @@ redis_url); flags override it. Without --config the upstream search order applie
 config dir, /etc/idm-gridcore. With a certificate, its key and the cluster CA it serves HTTPS (and the CA itself on
 plain GET /ca.pem, for joiners that pin its fingerprint) on every bind address. The task list and the scoped tokens
 survive restarts (state file next to the config unless --state-file). Tasks registered with auto_finish are finished
-once their queues are drained and stay so for --auto-finish-settle. Stops gracefully on SIGINT/SIGTERM.
+once their queues are drained and stay so for --auto-finish-settle. A status page is served at / (it asks for a
+token), Prometheus metrics at /metrics (a read token), instances' logs at /api/logs; Redis is read for them at most
+once per --stats-interval. Stops gracefully on SIGINT/SIGTERM.
 With --json, prints one object {url, urls, bind, tls, ca_fingerprint, pid, state_file} once listening; logs go to
 stderr.`
   static override examples = [
@@ -52,6 +55,10 @@ stderr.`
       description: 'how often auto_finish tasks’ queues are checked',
       default: '1s',
     }),
+    'stats-interval': durationFlag({
+      description: 'Redis is read at most this often per task for /metrics, the status page and the ledger',
+      default: '2s',
+    }),
   }
 
   async run(): Promise<void> {
@@ -76,6 +83,13 @@ stderr.`
       sweepIntervalMs: flags['sweep-interval'],
       drainWatcher: (logger) => redisDrainWatcher({ logger, caPem: tls?.caCert }),
       autoFinish: { settleMs: flags['auto-finish-settle'], intervalMs: flags['auto-finish-interval'] },
+      queueReader: (logger) =>
+        redisQueueReader({
+          logger,
+          intervalMs: flags['stats-interval'],
+          defaultRedisUrl: opts.redisUrl,
+          caPem: tls?.caCert,
+        }),
     })
     if (this.jsonEnabled()) {
       process.stdout.write(
