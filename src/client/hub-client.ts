@@ -7,6 +7,7 @@ import type {
   GroupTasks,
   HeartbeatRequest,
   HeartbeatResponse,
+  LogsResponse,
   NextResponse,
   NodeInfo,
   RegisterRequest,
@@ -44,6 +45,32 @@ export interface TokenInfo {
   expires: string | null
   last_used: string | null
   expired: boolean
+}
+
+/** What GET /api/logs is asked for (gridcore hubs). */
+export interface LogsQuery {
+  nodes?: string[]
+  tasks?: string[]
+  instance?: number
+  /** Lines after this seq; absent: the last `limit` lines. */
+  after?: number
+  /** Seconds the hub may hold the answer until a line arrives (<= 30). */
+  waitS?: number
+  limit?: number
+  signal?: AbortSignal
+}
+
+/** GET /api/ledger (gridcore hubs): what each node committed to one task. */
+export interface LedgerAnswer {
+  task: string
+  group: string
+  status: string
+  input_queue: string | null
+  read_at: string | null
+  /** Why the ledger could not be read (then `nodes` is empty). */
+  error: string | null
+  nodes: { node: string; hostname: string | null; done: number; failed: number }[]
+  totals: { done: number; failed: number }
 }
 
 /** Checks a hub URL and returns it without a trailing slash. */
@@ -226,6 +253,29 @@ export class HubClient {
       if (err instanceof GridcoreError && err.details?.status === 404) return null
       throw err
     }
+  }
+  /** gridcore hubs: the status page's one call (nodes with their ledger, groups with progress). */
+  overview = <T = unknown>() => this.json<T>('GET', '/api/overview')
+  /** gridcore hubs: a task's contribution ledger (by name, else the default group's running task). */
+  ledger = (task?: string) =>
+    this.json<LedgerAnswer>(
+      'GET',
+      `/api/ledger${task === undefined ? '' : `?task=${encodeURIComponent(task)}`}`,
+    )
+  /** gridcore hubs: instances' log lines; with `after` and `waitS` the hub holds the answer until one arrives. */
+  logs = (q: LogsQuery = {}) => {
+    const p = new URLSearchParams()
+    for (const n of q.nodes ?? []) p.append('node', n)
+    for (const t of q.tasks ?? []) p.append('task', t)
+    if (q.instance !== undefined) p.set('instance', String(q.instance))
+    if (q.after !== undefined) p.set('after', String(q.after))
+    if (q.waitS) p.set('wait', String(q.waitS))
+    if (q.limit !== undefined) p.set('limit', String(q.limit))
+    const qs = p.toString()
+    return this.json<LogsResponse>('GET', `/api/logs${qs ? `?${qs}` : ''}`, undefined, {
+      timeoutMs: this.timeoutMs + (q.waitS ?? 0) * 1000,
+      signal: q.signal,
+    })
   }
   createToken = (req: { role: WhoAmI['role']; name?: string; expires_in?: number }) =>
     this.json<TokenInfo & { token: string }>('POST', '/api/tokens', req)
