@@ -76,7 +76,15 @@ export async function showLogs(o: LogsOptions): Promise<LogsResult> {
     dropped = Math.max(dropped, lost)
   }
   // --tail 0: only what comes next (one line is asked for to learn where the hub is, and not shown).
-  const first = await client.logs({ ...ask, limit: Math.max(1, o.tail) })
+  const first = await client.logs({ ...ask, limit: Math.max(1, o.tail) }).catch((err) => {
+    if (err instanceof GridcoreError && err.details?.status === 404)
+      throw new GridcoreError(
+        'HUB_REJECTED',
+        `the hub at ${client.url} keeps no instance logs (an upstream computehub): read them on the nodes`,
+        { status: 404 },
+      )
+    throw err
+  })
   take(o.tail ? first.lines : [], first.dropped)
   let next = first.next
   let away = false

@@ -2,7 +2,18 @@
 import { Flags } from '@oclif/core'
 import { ClusterCommand } from '../cli/cluster-command.js'
 import { logLineText, showLogs } from '../cluster/logs.js'
+import { GridcoreError } from '../lib/errors.js'
 import { shutdownSignal } from '../lib/signals.js'
+
+const instanceFlag = Flags.custom<number>({
+  description: 'one instance index (0, 1, …)',
+  helpValue: '<index>',
+  parse: async (input) => {
+    if (!/^\d{1,9}$/.test(input))
+      throw new GridcoreError('USAGE', `--instance "${input}" is not an instance index: expected 0, 1, 2, …`)
+    return Number(input)
+  },
+})
 
 export default class Logs extends ClusterCommand<typeof Logs> {
   static override summary = 'Show what task instances printed, on any node, as the hub keeps it.'
@@ -23,7 +34,7 @@ hostname. --follow keeps printing new lines until Ctrl-C (exit 130); with --json
       multiple: true,
     }),
     node: Flags.string({ description: 'a node id or hostname (repeatable)', multiple: true }),
-    instance: Flags.integer({ description: 'one instance index (0, 1, …)', min: 0 }),
+    instance: instanceFlag(),
     tail: Flags.integer({
       description: 'lines shown first: the last ones kept',
       default: 200,

@@ -45,7 +45,8 @@ export function overview(state: HubState, stats: QueueStats, now = Date.now()): 
     ...new Set([
       DEFAULT_GROUP,
       ...state.tasks.all().map(groupOf),
-      ...nodes.map((n) => n.group ?? DEFAULT_GROUP),
+      // A node's own group when it was set (a detected one without tasks would only be noise).
+      ...nodes.filter((n) => n.group && n.group_explicit !== false).map((n) => n.group!),
     ]),
   ].sort((a, b) => (a === DEFAULT_GROUP ? -1 : b === DEFAULT_GROUP ? 1 : a.localeCompare(b)))
   const groups = groupNames.map((group): OverviewGroup => {

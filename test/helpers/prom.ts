@@ -34,10 +34,12 @@ function unescapeText(s: string, help: boolean): string {
   })
 }
 
+/** A sample value as Prometheus reads it (Go's ParseFloat: NaN and Inf in any case, e.g. prom-client's "Nan"). */
 function parseValue(s: string): number {
-  if (s === 'NaN') return Number.NaN
-  if (s === '+Inf' || s === 'Inf') return Number.POSITIVE_INFINITY
-  if (s === '-Inf') return Number.NEGATIVE_INFINITY
+  const word = s.toLowerCase()
+  if (word === 'nan') return Number.NaN
+  if (word === '+inf' || word === 'inf') return Number.POSITIVE_INFINITY
+  if (word === '-inf') return Number.NEGATIVE_INFINITY
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) throw new Error(`bad value "${s}"`)
   return Number(s)
 }
