@@ -117,8 +117,9 @@ describe('the status page', () => {
     const row = await page.$eval(`#nodes tbody tr[data-node="${nodeId}"]`, (tr) =>
       [...tr.querySelectorAll('td')].map((td) => td.textContent),
     )
-    expect(row.slice(0, 9)).toEqual([
+    expect(row.slice(0, 10)).toEqual([
       hostname(),
+      nodeId.slice(0, 8),
       '127.0.0.1',
       'x86_64',
       expect.any(String),

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs and starts what the test suite needs on a fresh Debian machine (root): redis-server, redis-tools,
 // python3-redis, docker.io + busybox-static, the templates' linters (flake8; cargo + rustfmt when cargo fmt is
-// missing), and a Docker engine (dockerd with vfs, no iptables/bridge) when none answers. Exits non-zero when it cannot: Docker tests must fail, never skip.
+// missing), chromium (the hub's status page in a headless browser), and a Docker engine (dockerd with vfs, no iptables/bridge) when none answers. Exits non-zero when it cannot: Docker tests must fail, never skip.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, openSync } from 'node:fs'
 import { request } from 'node:http'
@@ -13,6 +13,8 @@ if (spawnSync('/usr/bin/python3', ['-c', 'import redis'], { stdio: 'ignore' }).s
   needed.push('python3-redis')
 if (!has('dockerd') || !existsSync('/usr/sbin/runc')) needed.push('docker.io')
 if (!existsSync('/bin/busybox') && !existsSync('/usr/bin/busybox')) needed.push('busybox-static')
+// The status page tests drive Debian's Chromium through playwright-core (test/hub/page.test.ts).
+if (!existsSync('/usr/bin/chromium')) needed.push('chromium')
 // The templates' linters (test/templates/lint.test.ts).
 if (!has('flake8')) needed.push('flake8')
 if (spawnSync('cargo', ['fmt', '--version'], { stdio: 'ignore' }).status !== 0)

@@ -76,6 +76,13 @@
     return box
   }
 
+  /** A node id, shortened (nodes on one host differ by it); the whole id on hover. */
+  const idCell = (id) => {
+    const td = el('td', id.length > 8 ? id.slice(0, 8) : id, 'id')
+    td.title = id
+    return td
+  }
+
   const renderNode = (n, now) => {
     const tr = el('tr')
     tr.dataset.node = n.id
@@ -84,6 +91,7 @@
     if (n.runtime_error) runtime.title = n.runtime_error.message
     tr.append(
       el('td', n.hostname, 'host'),
+      idCell(n.id),
       el('td', n.address || '–'),
       el('td', n.architecture),
       el('td', group),
