@@ -49,7 +49,8 @@ export interface LogCounters {
 export class LogStore {
   private readonly rings = new Map<string, Ring>()
   private readonly limits: LogLimits
-  private readonly waiters = new Set<() => void>()
+  /** Long polls waiting for lines: each is shown the lines just kept. */
+  private readonly waiters = new Set<(kept: StoredLogLine[]) => void>()
   /** Starts from the clock (µs) so sequence numbers keep rising across a hub restart for followers. */
   private seq: number
   private touches = 0
@@ -70,7 +71,7 @@ export class LogStore {
    * kept. Waiting queries are woken.
    */
   append(node: string, hostname: string, batches: LogBatch[], known: (task: string) => boolean): number {
-    let kept = 0
+    const kept: StoredLogLine[] = []
     for (const b of batches) {
       this.counters.received += b.lines.length
       this.counters.droppedByNodes += b.dropped
@@ -94,19 +95,19 @@ export class LogStore {
         }
         ring.lines.push(line)
         ring.bytes += lineCost(line)
-        kept++
+        kept.push(line)
       }
       this.trim(ring)
     }
-    if (kept) for (const wake of [...this.waiters]) wake()
-    return kept
+    if (kept.length) for (const wake of [...this.waiters]) wake(kept)
+    return kept.length
   }
 
   /** Lines matching `q`, oldest first, at most `q.limit` of them. */
   query(q: LogQuery): LogsResponse {
     const rings = [...this.rings.values()].filter((r) => this.matchesRing(r, q))
     const dropped = rings.reduce((a, r) => a + r.dropped, 0)
-    const want = (l: StoredLogLine) => q.instance === undefined || l.instance === q.instance
+    const want = (l: StoredLogLine) => matches(q, l)
     let lines: StoredLogLine[] = []
     if (q.after === undefined) {
       // The last `limit` lines: each ring's tail, merged.
@@ -144,8 +145,8 @@ export class LogStore {
         signal.removeEventListener('abort', done)
         resolve()
       }
-      const check = () => {
-        if (this.query({ ...q, limit: 1 }).lines.length) done()
+      const check = (kept: StoredLogLine[]) => {
+        if (kept.some((l) => l.seq > q.after && matches(q, l))) done()
       }
       const timer = setTimeout(done, ms)
       this.waiters.add(check)
@@ -208,6 +209,13 @@ export class LogStore {
     r.dropped += cut
     this.counters.droppedByHub += cut
   }
+}
+
+/** Whether a line is one `q` asks for. */
+function matches(q: LogQuery, l: StoredLogLine): boolean {
+  if (q.nodes?.length && !q.nodes.includes(l.node)) return false
+  if (q.tasks?.length && !q.tasks.includes(l.task)) return false
+  return q.instance === undefined || l.instance === q.instance
 }
 
 /** Index of the first line with seq > after (lines are in seq order). */
