@@ -5,15 +5,15 @@ import { logLineText, showLogs } from '../cluster/logs.js'
 import { GridcoreError } from '../lib/errors.js'
 import { shutdownSignal } from '../lib/signals.js'
 
-const instanceFlag = Flags.custom<number>({
-  description: 'one instance index (0, 1, …)',
-  helpValue: '<index>',
-  parse: async (input) => {
-    if (!/^\d{1,9}$/.test(input))
-      throw new GridcoreError('USAGE', `--instance "${input}" is not an instance index: expected 0, 1, 2, …`)
-    return Number(input)
-  },
-})
+/** A whole-number flag whose refusal names the flag and what it takes. */
+const whole = (name: string, what: string, max: number) =>
+  Flags.custom<number>({
+    parse: async (input) => {
+      const n = /^\d{1,9}$/.test(input) ? Number(input) : Number.NaN
+      if (!(n <= max)) throw new GridcoreError('USAGE', `--${name} "${input}" is not ${what}`)
+      return n
+    },
+  })
 
 export default class Logs extends ClusterCommand<typeof Logs> {
   static override summary = 'Show what task instances printed, on any node, as the hub keeps it.'
@@ -34,12 +34,22 @@ hostname. --follow keeps printing new lines until Ctrl-C (exit 130); with --json
       multiple: true,
     }),
     node: Flags.string({ description: 'a node id or hostname (repeatable)', multiple: true }),
-    instance: instanceFlag(),
-    tail: Flags.integer({
-      description: 'lines shown first: the last ones kept',
+    instance: whole(
+      'instance',
+      'an instance index: expected 0, 1, 2, …',
+      999_999_999,
+    )({
+      description: 'one instance index (0, 1, …)',
+      helpValue: '<index>',
+    }),
+    tail: whole(
+      'tail',
+      'a line count: expected 0 to 10000',
+      10_000,
+    )({
+      description: 'lines shown first: the last ones kept (0: only new ones, with --follow)',
       default: 200,
-      min: 0,
-      max: 10000,
+      helpValue: '<lines>',
     }),
     follow: Flags.boolean({ char: 'f', description: 'keep printing new lines until Ctrl-C', default: false }),
   }

@@ -144,9 +144,12 @@ describe('gridcore logs', () => {
     const bad = await gc(['logs', '--instance', '-1'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toBe('gridcore: --instance "-1" is not an instance index: expected 0, 1, 2, …\n')
+    const tail = await gc(['logs', '--tail', '20000'])
+    expect(tail.code).toBe(2)
+    expect(tail.stderr).toBe('gridcore: --tail "20000" is not a line count: expected 0 to 10000\n')
   })
 
-  it('says plainly when the hub keeps no logs (an upstream computehub)', async () => {
+  it('says plainly when the hub keeps no logs or ledger (an upstream computehub)', async () => {
     const upstream: Server = createServer((req, res) => {
       if (req.url === '/api/tasks') {
         res.writeHead(200, { 'content-type': 'application/json' })
@@ -159,7 +162,16 @@ describe('gridcore logs', () => {
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
     const r = await gc(['logs', '--json'], { GRIDCORE_HUB_URL: url })
+    // node list still lists an upstream hub's nodes, saying it keeps no ledger.
+    const nodes = await gc(['node', 'list', '--json'], { GRIDCORE_HUB_URL: url })
     upstream.close()
+    expect(nodes.code, nodes.stderr).toBe(0)
+    expect(nodes.json).toEqual({
+      nodes: [],
+      task: null,
+      departed: [],
+      note: 'this hub keeps no contribution ledger (not a gridcore hub)',
+    })
     expect(r.code).toBe(6)
     expect(r.stderr).toContain('keeps no instance logs (an upstream computehub)')
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ error: { exit_code: 6 } })
