@@ -51,3 +51,12 @@ export const runIdOf = (input: string) => /^gridcore:(.+):in$/.exec(input)?.[1]
 
 /** A consumer's id: <node_id>:<instance>, unique among live consumers. */
 export const consumerId = (nodeId: string, instance: string | number) => `${nodeId}:${instance}`
+
+/** The node a consumer id belongs to: the part before its last ":<instance>" (the whole id when it has none). */
+export const nodeOfConsumer = (consumer: string) => {
+  const at = consumer.lastIndexOf(':')
+  return at === -1 ? consumer : consumer.slice(0, at)
+}
+
+/** The contribution ledger's fields of a node: items it committed with a result, and with an error. */
+export const ledgerFields = (nodeId: string) => ({ done: `${nodeId}:done`, failed: `${nodeId}:failed` })

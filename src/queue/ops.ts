@@ -149,13 +149,14 @@ export async function listRecords(redis: Redis, list: string, limit: number): Pr
   })
 }
 
-/** Deletes every key of the queue (input, suspects, processing lists, leases, stats, failed, dead; output if asked). */
+/** Deletes every key of the queue (input, suspects, processing lists, leases, stats, ledger, failed, dead; output if asked). */
 export async function purge(redis: Redis, keys: QueueKeys, withOutput: boolean): Promise<number> {
   const members = await redis.smembers(keys.consumers)
   const targets = [
     keys.input,
     keys.suspects,
     keys.stats,
+    keys.ledger,
     keys.failed,
     keys.dead,
     keys.attempts,

@@ -10,7 +10,7 @@ import { joinIncludes } from './lua-include.js'
 export const SCRIPT_KEYS = {
   take: ['input', 'suspects', 'processing', 'lease', 'consumers', 'attempts', 'dead', 'stats'],
   renew: ['lock'],
-  commit: ['processing', 'lease', 'output', 'stats', 'failed', 'attempts'],
+  commit: ['processing', 'lease', 'output', 'stats', 'failed', 'attempts', 'ledger'],
   recover: ['processing', 'lease', 'input', 'suspects', 'dead', 'attempts', 'stats', 'consumers'],
   retry: ['source', 'input', 'stats'],
   collect: ['output', 'stats', 'collector'],
@@ -112,6 +112,7 @@ export class QueueScripts {
       stats: k.stats,
       failed: k.failed,
       attempts: k.attempts,
+      ledger: k.ledger,
     }
     const failedAt = o.failedAt.map((i) => i + 1).join(',')
     const args = [o.token, consumer, Date.now(), o.push ? 1 : 0, failedAt, ...o.payloads]

@@ -38,6 +38,7 @@ const K = {
   dead: `${IN}:dead`,
   failed: `${IN}:failed`,
   stats: `${IN}:stats`,
+  ledger: `${IN}:ledger`,
 }
 const lua = Object.fromEntries(
   ['take', 'renew', 'commit', 'recover'].map((n) => [
@@ -73,7 +74,7 @@ const take = (token) =>
 const commit = (token, failed, payloads) =>
   input.script(
     lua.commit,
-    [K.processing, K.lease, OUT, K.stats, K.failed, K.attempts],
+    [K.processing, K.lease, OUT, K.stats, K.failed, K.attempts, K.ledger],
     [token, CONSUMER, Date.now(), remote ? 0 : 1, failed.join(','), ...payloads],
   )
 

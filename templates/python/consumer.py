@@ -102,12 +102,15 @@ class Queue:
         processing, lease = f"{q}:processing:{me}", f"{q}:lease:{me}"
         consumers, attempts, dead = f"{q}:consumers", f"{q}:attempts", f"{q}:dead"
         suspects, failed, stats = f"{q}:suspects", f"{q}:failed", f"{q}:stats"
+        ledger = f"{q}:ledger"
         self.config = config
         self.r_in = r_in
         self.r_out = r_out
         self.lease = lease
         self.take_keys = [q, suspects, processing, lease, consumers, attempts, dead, stats]
-        self.commit_keys = [processing, lease, config.output_queue, stats, failed, attempts]
+        self.commit_keys = [
+            processing, lease, config.output_queue, stats, failed, attempts, ledger
+        ]
         self.recover_keys = [processing, lease, q, suspects, dead, attempts, stats, consumers]
         self.sha = {}
         self.load()

@@ -1,6 +1,14 @@
 // Key names: every protocol key from one module, no Redis needed.
 import { describe, expect, it } from 'vitest'
-import { consumerId, defaultOutputQueue, queueKeys, runIdOf, runQueues } from '../../src/queue/keys.js'
+import {
+  consumerId,
+  defaultOutputQueue,
+  ledgerFields,
+  nodeOfConsumer,
+  queueKeys,
+  runIdOf,
+  runQueues,
+} from '../../src/queue/keys.js'
 
 describe('queueKeys', () => {
   it('builds every key of a queue from its input and output names', () => {
@@ -41,5 +49,12 @@ describe('other names', () => {
     expect(runIdOf(runQueues('a:b').input)).toBe('a:b')
     expect(runIdOf('gridcore:run-1:out')).toBeUndefined()
     expect(runIdOf('jobs:in')).toBeUndefined()
+  })
+
+  it('the ledger credits the node of a consumer id: the part before its last ":"', () => {
+    expect(nodeOfConsumer(consumerId('b3e1', 2))).toBe('b3e1')
+    expect(nodeOfConsumer(consumerId('host:a:b', 10))).toBe('host:a:b')
+    expect(nodeOfConsumer('lonely')).toBe('lonely')
+    expect(ledgerFields('b3e1')).toEqual({ done: 'b3e1:done', failed: 'b3e1:failed' })
   })
 })

@@ -1,6 +1,7 @@
 -- commit: settle the first N items of the processing list in one step. Each item has a payload: its result
 -- (pushed to the output list) or, for the positions listed as failures, its error (the item goes to the failed
--- list with the error). Counters are bumped in the same step. Refused, and counted as `refused`, when the lease
+-- list with the error). Counters are bumped in the same step, and the contribution ledger credits the consumer's
+-- node (`<node_id>:done`, `<node_id>:failed`; the node id is the consumer id before its last ":"). Refused, and counted as `refused`, when the lease
 -- is gone or not this take's: the items may already have been handed to another consumer, so a late (paused)
 -- consumer cannot double-commit.
 --
@@ -12,7 +13,7 @@
 -- returns: {done, failed} on success; -1 when refused; an error when there are more payloads than items
 
 local processing, lease, output, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local failed, attempts = KEYS[5], KEYS[6]
+local failed, attempts, ledger = KEYS[5], KEYS[6], KEYS[7]
 
 --- @include "includes/push-batched.lua"
 
@@ -55,8 +56,15 @@ else
   done = #results
 end
 redis.call('LTRIM', processing, n, -1)
-if done > 0 then redis.call('HINCRBY', stats, 'done', done) end
-if #failures > 0 then redis.call('HINCRBY', stats, 'failed', #failures) end
+local node = string.match(ARGV[2], '^(.*):[^:]*$') or ARGV[2]
+if done > 0 then
+  redis.call('HINCRBY', stats, 'done', done)
+  redis.call('HINCRBY', ledger, node .. ':done', done)
+end
+if #failures > 0 then
+  redis.call('HINCRBY', stats, 'failed', #failures)
+  redis.call('HINCRBY', ledger, node .. ':failed', #failures)
+end
 if redis.call('LLEN', processing) == 0 then
   redis.call('DEL', lease)
   redis.call('HDEL', attempts, ARGV[2])

@@ -77,7 +77,7 @@ pub struct Queue {
     output: Option<Client>,
     lease_key: [String; 1],
     take_keys: [String; 8],
-    commit_keys: [String; 6],
+    commit_keys: [String; 7],
     recover_keys: [String; 8],
 }
 
@@ -94,13 +94,14 @@ impl Queue {
         let (q, me) = (&config.input_queue, &config.consumer);
         let processing = format!("{q}:processing:{me}");
         let lease = format!("{q}:lease:{me}");
-        let [suspects, consumers, attempts, dead, failed, stats] = [
+        let [suspects, consumers, attempts, dead, failed, stats, ledger] = [
             "suspects",
             "consumers",
             "attempts",
             "dead",
             "failed",
             "stats",
+            "ledger",
         ]
         .map(|k| format!("{q}:{k}"));
         Ok(Queue {
@@ -121,6 +122,7 @@ impl Queue {
                 stats.clone(),
                 failed,
                 attempts.clone(),
+                ledger,
             ],
             recover_keys: [
                 processing,
