@@ -1,9 +1,9 @@
 -- commit: settle the first N items of the processing list in one step. Each item has a payload: its result
 -- (pushed to the output list) or, for the positions listed as failures, its error (the item goes to the failed
 -- list with the error). Counters are bumped in the same step, and the contribution ledger credits the consumer's
--- node (`<node_id>:done`, `<node_id>:failed`; the node id is the consumer id before its last ":"). Refused, and counted as `refused`, when the lease
--- is gone or not this take's: the items may already have been handed to another consumer, so a late (paused)
--- consumer cannot double-commit.
+-- node (`<node_id>:done`, `<node_id>:failed`; the node id is the consumer id before its last ":"). Refused, and
+-- counted as `refused`, when the lease is gone or not this take's: the items may already have been handed to
+-- another consumer, so a late (paused) consumer cannot double-commit.
 --
 -- ARGV[1] lease token       ARGV[2] consumer id  ARGV[3] now (ms since epoch)
 -- ARGV[4] push results here (1), or not (0: the consumer already pushed them to another Redis); followed by 'j'
