@@ -186,8 +186,16 @@ describe('a live cluster seen through /metrics, /api/overview and node list', ()
     // Finished, the task is still credited by name; a node that left is listed apart.
     await r.hincrby(`${q.input_queue}:ledger`, 'departed-node:done', 0)
     expect((await hub.call('POST', '/api/tasks/finish', { group: 'cpu' })).status).toBe(200)
-    const byName = await runCli(['node', 'list', '--task', 'squares', '--json'], { env })
-    expect(byName.code, byName.stderr).toBe(0)
+    // The ledger is read at most once per interval (1 s): the new entry shows once the read before it is stale.
+    const byName = await waitFor(
+      'the departed node in the ledger',
+      async () => {
+        const l = await runCli(['node', 'list', '--task', 'squares', '--json'], { env })
+        expect(l.code, l.stderr).toBe(0)
+        return l.json.departed.length ? l : undefined
+      },
+      10_000,
+    )
     expect(byName.json.task).toBe('squares')
     const sum = byName.json.nodes.reduce((a: number, n: { ledger: { done: number } }) => a + n.ledger.done, 0)
     expect(sum).toBe(ITEMS)
