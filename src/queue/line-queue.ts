@@ -30,6 +30,8 @@ export interface LineBatch {
 }
 
 const USED: ScriptName[] = ['take', 'commit', 'renew', 'recover']
+/** The scripts whose KEYS are built once here (renew's one key is the lease). */
+type Keyed = 'take' | 'commit' | 'recover'
 
 export class LineQueue {
   readonly keys: QueueKeys
@@ -47,7 +49,8 @@ export class LineQueue {
     const k = queueKeys(o.inputQueue, o.outputQueue)
     this.keys = k
     const c = o.consumer
-    const all: Record<string, string> = {
+    // Every key the scripts it uses name (a key missing here is a type error, not an "undefined" key in Redis).
+    const all: Record<(typeof SCRIPT_KEYS)[Keyed][number], string> = {
       input: k.input,
       suspects: k.suspects,
       processing: k.processing(c),
@@ -58,8 +61,9 @@ export class LineQueue {
       stats: k.stats,
       output: k.output,
       failed: k.failed,
+      ledger: k.ledger,
     }
-    const keysOf = (name: ScriptName) => SCRIPT_KEYS[name].map((role) => all[role]!)
+    const keysOf = (name: Keyed) => SCRIPT_KEYS[name].map((role) => all[role])
     this.takeKeys = keysOf('take')
     this.commitKeys = keysOf('commit')
     this.recoverKeys = keysOf('recover')

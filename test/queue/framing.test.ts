@@ -1,6 +1,6 @@
 // The protocol's framings against a real redis-server: take as a line filter's stdin ('lines') or one JSON array
 // ('json'), commit from one JSON array ('1j'), and the line-filter worker's queue (framed take, a commit and the
-// next take in one round trip, commits from encoded answers, a failure among them, give-back).
+// next take in one round trip, commits from encoded answers, a failure among them, give-back, the ledger's credit).
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { queueKeys } from '../../src/queue/keys.js'
@@ -108,6 +108,9 @@ describe('the line-filter worker queue', () => {
     const s = await snapshot(t.r, queueKeys(n.input, n.output))
     expect(s).toMatchObject({ input: 2, processing: 0 })
     expect(s.stats).toMatchObject({ done: 2, failed: 1 })
+    // The contribution ledger credits the consumer's node (w of w:0), under its own key, never "undefined".
+    expect(await t.r.hgetall(`${n.input}:ledger`)).toEqual({ 'w:done': '2', 'w:failed': '1' })
+    expect(await t.r.exists('undefined')).toBe(0)
     q.close()
   })
 
@@ -124,6 +127,7 @@ describe('the line-filter worker queue', () => {
     const r = await q.commit(again, answers(['late']), [])
     expect(r).toEqual({ committed: false, next: null })
     expect(await t.r.llen(n.output)).toBe(0)
+    expect(await t.r.exists(`${n.input}:ledger`)).toBe(0) // a refused commit credits nobody
     expect(b.count).toBe(2)
     q.close()
   })
@@ -139,6 +143,7 @@ describe('the line-filter worker queue', () => {
     expect(await out.lrange(n.output, 0, -1)).toEqual(['rx'])
     expect(await t.r.llen(n.output)).toBe(0)
     expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 1, failed: 1 })
+    expect(await t.r.hgetall(`${n.input}:ledger`)).toEqual({ 'w:done': '1', 'w:failed': '1' })
     out.disconnect()
     q.close()
   })
