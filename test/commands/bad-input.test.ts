@@ -189,7 +189,13 @@ const cases: Case[] = [
     2,
     /--timeout expects a positive duration such as 500ms, 30s, 2m, 1h or 30d \(a bare number is seconds\), got "3x"/,
   ],
-  ['unknown command', () => ['bogus'], 2, /unknown command "bogus": gridcore --help lists the commands/],
+  // A name near no command ("bogus" is two edits from logs, and gets "did you mean gridcore logs?").
+  [
+    'unknown command',
+    () => ['frobnicate'],
+    2,
+    /unknown command "frobnicate": gridcore --help lists the commands/,
+  ],
   [
     'unknown command in a topic, with a near name',
     () => ['task', 'lst'],
