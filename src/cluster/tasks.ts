@@ -1,6 +1,6 @@
 // Tasks on the hub: flag values -> a checked upstream TaskSpec; finishing only a task that runs.
 import type { HubClient } from '../client/hub-client.js'
-import type { FinishResponse, TaskSpec } from '../hub/protocol.js'
+import type { FinishResponse, Gpus, TaskSpec } from '../hub/protocol.js'
 import { GridcoreError } from '../lib/errors.js'
 import { parseRedisUrl } from '../redis/url.js'
 
@@ -15,6 +15,8 @@ export interface TaskInput {
   command?: string
   shell?: boolean
   cwd?: string
+  /** --gpus: a count or "all" (checked by gpusArg). */
+  gpus?: string
 }
 
 const PLATFORM_IMAGE = /^([a-z0-9]+\/[a-z0-9_]+(?:\/v\d+)?)=(\S+)$/
@@ -56,7 +58,26 @@ export function buildTaskSpec(input: TaskInput, defaultRedis?: string): TaskSpec
     if (input.shell) spec.shell = true
     if (input.cwd) spec.cwd = input.cwd
   }
+  if (input.gpus !== undefined) {
+    spec.gpus = gpusArg(input.gpus)
+    if (!spec.image && !spec.images)
+      throw new GridcoreError(
+        'USAGE',
+        '--gpus needs --image (or --platform-image): GPUs are given to containers, and process-runtime nodes cannot give them to a --command',
+      )
+  }
   return spec
+}
+
+/** `--gpus`: a count from 1 to 1024, or all (every GPU of the node). */
+export function gpusArg(value: string, where = '--gpus'): Gpus {
+  const v = value.trim().toLowerCase()
+  if (v === 'all') return 'all'
+  if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1024) return Number(v)
+  throw new GridcoreError(
+    'USAGE',
+    `${where} "${value}" is not a GPU count: use a whole number from 1 to 1024, or all (every GPU of the node)`,
+  )
 }
 
 /**

@@ -7,6 +7,7 @@ import { runSummaryText } from '../cli/format.js'
 import { localPortFlags } from '../cli/local-flags.js'
 import { runView } from '../cli/run-view.js'
 import { stepShower } from '../cli/steps.js'
+import { gpusArg } from '../cluster/tasks.js'
 import { LocalRun } from '../deploy/local-cluster/for-run.js'
 import { upSettings } from '../deploy/local-cluster/settings.js'
 import { EXIT, GridcoreError } from '../lib/errors.js'
@@ -97,17 +98,21 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
       description: 'keep reconnecting to a lost Redis this long before giving up (exit 7)',
       default: '30s',
     }),
+    gpus: Flags.string({ description: '--image: GPUs per container, a count or all (NVIDIA GPU nodes)' }),
   }
 
   async run(): Promise<RunSummary> {
     const { flags } = this
     const json = this.jsonEnabled()
+    const gpus = flags.gpus === undefined ? undefined : gpusArg(flags.gpus)
+    if (gpus !== undefined && !flags.image)
+      throw new GridcoreError('USAGE', '--gpus needs --image: GPUs are given to containers, not to a command')
     const job: RunWhat | undefined = flags.command
       ? { command: flags.command, itemTimeoutMs: flags['item-timeout'] }
       : flags.consumer
         ? { consumer: flags.consumer }
         : flags.image
-          ? { image: flags.image }
+          ? { image: flags.image, ...(gpus !== undefined && { gpus }) }
           : undefined
     const again = flags.resume ?? flags.retry
     if (!job && !again)

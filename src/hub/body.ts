@@ -1,6 +1,7 @@
 // Reads JSON request bodies the way upstream (axum + serde) does: 415, 400 or 422 with its text.
 import { JsonNumber, type JsonObject, JsonSyntaxError, type JsonValue, parseJson } from './json.js'
 import type {
+  Gpus,
   HeartbeatRequest,
   LogBatch,
   LogLine,
@@ -139,6 +140,8 @@ export function readTaskRequest(o: JsonObject): RegisterTaskRequest {
   }
   const shell = optBool(o, 'shell')
   if (shell !== undefined) spec.shell = shell
+  const gpus = optGpus(o)
+  if (gpus !== undefined) spec.gpus = gpus
   readScheduling(o, spec)
   const unique = optBool(o, 'unique')
   if (unique !== undefined) spec.unique = unique
@@ -146,6 +149,15 @@ export function readTaskRequest(o: JsonObject): RegisterTaskRequest {
     throw dataError('name: must not be empty when `unique` is true (the name is what is claimed)')
   }
   return spec
+}
+
+/** A task's GPUs per instance: a count from 1 to 1024, or "all". */
+function optGpus(o: JsonObject): Gpus | undefined {
+  const v = o.get('gpus')
+  if (v === undefined || v === null) return undefined
+  if (v === 'all') return 'all'
+  if (v instanceof JsonNumber && v.isIntegerLiteral && v.value >= 1 && v.value <= 1024) return v.value
+  throw dataError(`gpus: expected a count from 1 to 1024 or "all", got ${typeName(v)}`)
 }
 
 /** gridcore's scheduling fields of a task: priority, group, after, auto_finish, auto_finish_settle. */
@@ -229,6 +241,7 @@ export function readRegister(o: JsonObject): RegisterRequest {
   if (explicit !== undefined) req.group_explicit = explicit
   const capabilities = strList(o, 'capabilities')
   if (capabilities !== undefined) req.capabilities = capabilities
+  if (o.get('gpus') !== undefined && o.get('gpus') !== null) req.gpus = int(o, 'gpus', 'u32')
   return req
 }
 

@@ -59,6 +59,7 @@ export class NodeRegistry {
         active_containers: 0,
         // A node that names a group without saying how it got it is taken at its word (explicit).
         ...(req.group ? { group: req.group, group_explicit: req.group_explicit ?? true } : {}),
+        ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
       },
       stopRequested: false,
       lastSeenMs: now,

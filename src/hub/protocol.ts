@@ -33,7 +33,12 @@ export interface TaskSpec {
   auto_finish?: boolean | null
   /** gridcore extension: seconds the queues must stay drained before an auto-finish (absent: the hub's default). */
   auto_finish_settle?: number | null
+  /** gridcore extension: GPUs each container gets (a count, or "all"); Docker nodes with NVIDIA GPUs run it. */
+  gpus?: Gpus | null
 }
+
+/** gridcore extension: GPUs a task asks for per instance: a count (at least 1), or every GPU of the node. */
+export type Gpus = number | 'all'
 
 /** The body of POST /api/tasks: a task, plus gridcore's request-only flag. */
 export interface RegisterTaskRequest extends TaskSpec {
@@ -53,6 +58,8 @@ export interface TaskConfig {
   command?: string[] | string
   shell?: boolean
   cwd?: string
+  /** gridcore extension: GPUs per instance (passed through from the task). */
+  gpus?: Gpus
 }
 
 export interface TaskList {
@@ -126,6 +133,8 @@ export interface NodeInfo {
   capabilities?: string[]
   /** gridcore extension: the latest instance failure the node reported, for any task. */
   runtime_error?: RuntimeErrorReport
+  /** gridcore extension: GPUs the node found (nvidia-smi), when it reported them. */
+  gpus?: number
 }
 
 /** gridcore extension: why a node's instances of a task fail, sent with its heartbeats. */
@@ -155,6 +164,8 @@ export interface RegisterRequest {
   group_explicit?: boolean | null
   /** gridcore extension: what this node can run; absent means an upstream node (["image"]). */
   capabilities?: string[]
+  /** gridcore extension: GPUs the node found with nvidia-smi (absent: it found no nvidia-smi). */
+  gpus?: number
 }
 
 export interface RegisterResponse {

@@ -149,6 +149,7 @@ export class HubState {
       input_queue: task.input_queue ?? null,
       output_queue: task.output_queue ?? null,
     }
+    if (task.gpus != null) config.gpus = task.gpus
     if (capabilities.has('command')) {
       if (task.command != null) config.command = task.command
       if (task.shell != null) config.shell = task.shell

@@ -68,6 +68,7 @@ export async function retryRun(task: string, pick: ClusterPicker, o: RetryOption
       command: 'command' in what ? what.command : null,
       consumer: 'consumer' in what ? what.consumer : null,
       image: 'image' in what ? what.image : null,
+      gpus: 'image' in what ? (what.gpus ?? null) : null,
       cwd: o.what ? o.cwd : rec.cwd,
       output: output ?? null,
       retries: rec.retries + 1,

@@ -1,9 +1,13 @@
 // What runs each item of a run, and the hub task that makes nodes run it.
 import { GRIDCORE_BIN } from '../deploy/engine.js'
-import type { Capability, TaskSpec } from '../hub/protocol.js'
+import type { Capability, Gpus, TaskSpec } from '../hub/protocol.js'
 import type { RedisUrl } from '../redis/url.js'
 
-export type RunWhat = { command: string; itemTimeoutMs: number } | { consumer: string } | { image: string }
+export type RunWhat =
+  | { command: string; itemTimeoutMs: number }
+  | { consumer: string }
+  /** gpus: per container (--gpus), for nodes with NVIDIA GPUs. */
+  | { image: string; gpus?: Gpus }
 
 /** What kind of node can run it: process tasks need "command" nodes, images need "image" nodes. */
 export const capabilityFor = (what: RunWhat): Capability => ('image' in what ? 'image' : 'command')
@@ -24,7 +28,7 @@ export function taskSpecFor(
     // The hub finishes it once drained, so a batch never waits for a person, even when this CLI died.
     auto_finish: true,
   }
-  if ('image' in what) return { ...base, image: what.image }
+  if ('image' in what) return { ...base, image: what.image, ...(what.gpus !== undefined && { gpus: what.gpus }) }
   if ('consumer' in what) return { ...base, command: what.consumer, shell: true, cwd }
   return {
     ...base,

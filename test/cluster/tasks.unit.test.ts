@@ -1,6 +1,6 @@
 // Task flags -> upstream TaskSpec: platform images, command splitting, Redis defaults.
 import { describe, expect, it } from 'vitest'
-import { buildTaskSpec, parsePlatformImage, splitArgv } from '../../src/cluster/tasks.js'
+import { buildTaskSpec, gpusArg, parsePlatformImage, splitArgv } from '../../src/cluster/tasks.js'
 
 describe('parsePlatformImage', () => {
   it('accepts PLATFORM=IMAGE', () => {
@@ -40,5 +40,23 @@ describe('buildTaskSpec', () => {
       command: 'a | b',
       shell: true,
     })
+  })
+})
+
+describe('--gpus', () => {
+  it('puts a count or all on an image task', () => {
+    expect(buildTaskSpec({ name: 't', image: 'i', gpus: '2' }).gpus).toBe(2)
+    expect(buildTaskSpec({ name: 't', image: 'i', gpus: 'ALL' }).gpus).toBe('all')
+    expect(buildTaskSpec({ name: 't', image: 'i' })).not.toHaveProperty('gpus')
+  })
+
+  it('refuses what is no count, and GPUs for a task without an image', () => {
+    expect(() => gpusArg('0')).toThrow(
+      '--gpus "0" is not a GPU count: use a whole number from 1 to 1024, or all (every GPU of the node)',
+    )
+    expect(() => gpusArg('1.5')).toThrow(/is not a GPU count/)
+    expect(() => buildTaskSpec({ name: 't', command: 'python3 t.py', gpus: '1' })).toThrow(
+      /^--gpus needs --image \(or --platform-image\): GPUs are given to containers/,
+    )
   })
 })

@@ -173,6 +173,23 @@ describe('tasks', () => {
 })
 
 describe('nodes', () => {
+  it('gpus (additive): a task’s GPUs reach every node in its config, a node’s GPUs show on GET /api/nodes', () => {
+    const f = appFixture()
+    f.call('POST', '/api/tasks', { body: { name: 'train', image: 'trainer:1', input_queue: 'q', gpus: 2 } })
+    const reg = f.call('POST', '/gridnode/register', { body: { ...node, node_id: 'g1', gpus: 8 } })
+    expect(reg.json.current_task).toMatchObject({ task_name: 'train', image: 'trainer:1', gpus: 2 })
+    expect(f.call('GET', '/gridnode/task?platform=linux/amd64').json).toMatchObject({ gpus: 2 })
+    const nodes = f.call('GET', '/api/nodes').json as { id: string; gpus?: number }[]
+    expect(nodes.find((n) => n.id === 'g1')?.gpus).toBe(8)
+    f.call('POST', '/gridnode/register', { body: { ...node, node_id: 'cpu' } })
+    expect(
+      (f.call('GET', '/api/nodes').json as { id: string }[]).find((n) => n.id === 'cpu'),
+    ).not.toHaveProperty('gpus')
+    f.call('POST', '/api/tasks/finish')
+    f.call('POST', '/api/tasks', { body: { name: 'plain', image: 'x', input_queue: 'q' } })
+    expect(f.call('GET', '/gridnode/task?platform=linux/amd64').json).not.toHaveProperty('gpus')
+  })
+
   it('register gives a UUID, keeps a given node_id, and returns the platform’s task config', () => {
     const f = appFixture()
     f.call('POST', '/api/tasks', {

@@ -71,6 +71,12 @@ describe('readTaskRequest', () => {
     ).toEqual({ name: 'n', images: { a: 'b' }, command: ['x'], shell: false, cwd: '/w', unique: true })
   })
 
+  it('reads gpus: a count or "all"; null is none', () => {
+    expect(readTaskRequest(parse({ name: 'n', image: 'i', gpus: 2 })).gpus).toBe(2)
+    expect(readTaskRequest(parse({ name: 'n', image: 'i', gpus: 'all' })).gpus).toBe('all')
+    expect(readTaskRequest(parse({ name: 'n', image: 'i', gpus: null }))).not.toHaveProperty('gpus')
+  })
+
   it.each([
     [{ name: 'n', images: ['x'] }, 'images: invalid type: sequence, expected a map'],
     [{ name: 'n', images: { a: 1 } }, 'images.a: invalid type: integer `1`, expected a string'],
@@ -81,6 +87,10 @@ describe('readTaskRequest', () => {
     [{ name: 'n', shell: 'yes' }, 'shell: invalid type: string "yes", expected a boolean'],
     [{ name: 'n', unique: 1 }, 'unique: invalid type: integer `1`, expected a boolean'],
     [{ name: '', unique: true }, 'name: must not be empty when `unique` is true'],
+    [{ name: 'n', gpus: 0 }, 'gpus: expected a count from 1 to 1024 or "all", got integer `0`'],
+    [{ name: 'n', gpus: 1.5 }, 'gpus: expected a count from 1 to 1024 or "all", got floating point `1.5`'],
+    [{ name: 'n', gpus: 'some' }, 'gpus: expected a count from 1 to 1024 or "all", got string "some"'],
+    [{ name: 'n', gpus: 2000 }, 'gpus: expected a count from 1 to 1024 or "all"'],
   ])('refuses %j with 422', (body, message) => {
     const r = rejection(() => readTaskRequest(parse(body)))
     expect(r.status).toBe(422)
@@ -102,6 +112,15 @@ describe('readRegister', () => {
     )
     expect(rejection(() => readRegister(parse({ ...base, capabilities: ['image', 3] }))).message).toContain(
       'capabilities[1]: invalid type: integer `3`, expected a string',
+    )
+  })
+
+  it('reads the GPUs a node found (u32), absent or null as none', () => {
+    const base = { hostname: 'h', architecture: 'x86_64', cpu_count: 1 }
+    expect(readRegister(parse({ ...base, gpus: 4 })).gpus).toBe(4)
+    expect(readRegister(parse({ ...base, gpus: null }))).not.toHaveProperty('gpus')
+    expect(rejection(() => readRegister(parse({ ...base, gpus: -1 }))).message).toContain(
+      'gpus: invalid value: integer `-1`, expected u32',
     )
   })
 })

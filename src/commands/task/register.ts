@@ -44,6 +44,9 @@ preempts it), --group (only that group's nodes run it), --after (starts once tho
       description: 'program for process-runtime nodes (argv, split like a shell would)',
     }),
     shell: Flags.boolean({ description: 'run --command through /bin/sh', default: false }),
+    gpus: Flags.string({
+      description: 'GPUs per container: a count or all (Docker nodes with NVIDIA GPUs; detected group: gpu)',
+    }),
     cwd: Flags.string({
       description: 'working directory for --command on process nodes (default: this directory)',
     }),
@@ -77,6 +80,7 @@ preempts it), --group (only that group's nodes run it), --after (starts once tho
         command: flags.command,
         shell: flags.shell,
         cwd: flags.command ? (flags.cwd ?? process.cwd()) : undefined,
+        gpus: flags.gpus,
       },
       profile.redisUrl,
     )

@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
+import type { Gpus } from '../../hub/protocol.js'
 import type { PushSource } from '../../queue/push-run.js'
 import type { RunWhat } from '../task-spec.js'
 
@@ -40,6 +41,8 @@ export interface RunRecord {
   command: string | null
   consumer: string | null
   image: string | null
+  /** --image's --gpus (absent in records of older versions). */
+  gpus?: Gpus | null
   /** --command's --item-timeout, in seconds. */
   item_timeout_s: number | null
   cwd: string
@@ -108,6 +111,7 @@ export function newRecord(o: {
     command: 'command' in o.what ? o.what.command : null,
     consumer: 'consumer' in o.what ? o.what.consumer : null,
     image: 'image' in o.what ? o.what.image : null,
+    gpus: 'image' in o.what ? (o.what.gpus ?? null) : null,
     item_timeout_s: 'command' in o.what ? o.what.itemTimeoutMs / 1000 : null,
     cwd: o.cwd,
     started: new Date().toISOString(),
@@ -128,7 +132,7 @@ export function newRecord(o: {
 export function recordedWhat(r: RunRecord): RunWhat {
   if (r.command !== null) return { command: r.command, itemTimeoutMs: (r.item_timeout_s ?? 30) * 1000 }
   if (r.consumer !== null) return { consumer: r.consumer }
-  return { image: r.image ?? '' }
+  return { image: r.image ?? '', ...(r.gpus != null && { gpus: r.gpus }) }
 }
 
 /** The input as a record tells it: absolute file paths, with their size and time to see a change later. */
