@@ -18,7 +18,9 @@ export class AutoRuntime implements Runtime {
     return this.docker ? ['command', 'image'] : ['command']
   }
 
+  /** Commands run as processes; a GPU task that has an image runs it in a container when an engine answers. */
   private pick(task: TaskConfig): Runtime | undefined {
+    if (task.gpus !== undefined && task.image && this.docker) return this.docker
     return task.command != null ? this.processes : this.docker
   }
 

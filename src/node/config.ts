@@ -11,8 +11,8 @@ export interface NodeConfigFile {
   server_url?: string
   token?: string
   node_id?: string
-  /** Instances of the current task (default: CPU count). */
-  parallelism?: number
+  /** Instances of the current task (default: CPU count); "auto" adapts the count to the machine's load. */
+  parallelism?: number | 'auto'
   heartbeat_interval?: number
   stop_timeout?: number
   container_memory?: number
@@ -58,12 +58,14 @@ export function readNodeConfig(path: string): NodeConfigFile {
     throw bad('allowed_commands', 'a list of strings')
   for (const k of ['allow_shell', 'long_poll', 'volunteer'])
     if (t[k] !== undefined && typeof t[k] !== 'boolean') throw bad(k, 'true or false')
-  const parallelism = num('parallelism', 1)
+  if (typeof t.parallelism === 'string' && t.parallelism !== 'auto')
+    throw bad('parallelism', 'a number of at least 1, or "auto"')
+  const parallelism = t.parallelism === 'auto' ? 'auto' : num('parallelism', 1)
   const file: NodeConfigFile = {
     server_url: str('server_url'),
     token: str('token'),
     node_id: str('node_id'),
-    parallelism: parallelism === undefined ? undefined : Math.floor(parallelism),
+    parallelism: parallelism === undefined || parallelism === 'auto' ? parallelism : Math.floor(parallelism),
     heartbeat_interval: num('heartbeat_interval', 0.05),
     stop_timeout: num('stop_timeout', 0),
     container_memory: num('container_memory', 6),

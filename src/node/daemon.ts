@@ -1,7 +1,6 @@
-// The embedded GridNode: register (and again when the hub forgets us), heartbeat, poll the current task,
-// run it through a runtime (rediss:// reached through loopback proxies), and stop gracefully on a hub stop request
-// or SIGINT/SIGTERM.
-import { hostname } from 'node:os'
+// The embedded GridNode: register (and again when the hub forgets us), heartbeat (with instances' output lines),
+// poll the current task, run it through a runtime (rediss:// reached through loopback proxies), adapt the instance
+// count to the machine's load (parallelism = "auto"), and stop gracefully on a hub stop request or SIGINT/SIGTERM.
 import { setTimeout as delay } from 'node:timers/promises'
 import { HubClient } from '../client/hub-client.js'
 import {
@@ -11,15 +10,15 @@ import {
   type TaskConfig,
   taskFingerprint,
 } from '../hub/protocol.js'
-import { GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
-import { consumerId, defaultOutputQueue, queueKeys } from '../queue/keys.js'
-import { recoverExpired } from '../queue/ops.js'
-import { openRedis } from '../redis/client.js'
+import { type LoadSource, runAdaptive } from './adaptive.js'
 import { saveNodeId } from './config.js'
 import { Supervisor } from './instances.js'
+import { LogBuffer } from './log-buffer.js'
+import { LogShipper } from './log-shipper.js'
 import { createRuntime, type NodeOptions } from './options.js'
 import { RedisProxyPool } from './redis-proxy-pool.js'
+import { recoverOwn, registerWithRetry, registration } from './registration.js'
 import type { Runtime } from './runtime.js'
 import { localTask } from './task-redis.js'
 
@@ -29,6 +28,10 @@ export interface NodeContext {
   logger: Logger
   /** The runtime instances run in (default: the one the options choose). */
   runtime?: Runtime
+  /** What parallelism = "auto" reads the machine's CPU load from (default: /proc/stat, else the load average). */
+  loadSource?: LoadSource
+  /** Time between load samples (default 5 s). */
+  loadSampleMs?: number
 }
 
 export interface NodeExit {
@@ -57,32 +60,8 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
   let reason: NodeExit['reason'] = 'signal'
   const runtime = ctx.runtime ?? (await createRuntime(o, log))
 
-  const register = async (id: string | undefined) =>
-    client.register({
-      node_id: id ?? null,
-      hostname: hostname(),
-      architecture: arch,
-      cpu_count: o.parallelism,
-      group: o.group,
-      group_explicit: o.groupExplicit,
-      capabilities: runtime.capabilities(),
-    })
-
-  // Register, retrying with backoff while the hub is unreachable; a rejected token is final.
-  let reg: Awaited<ReturnType<typeof register>> | undefined
-  for (let attempt = 1; !reg; attempt++) {
-    try {
-      reg = await register(o.nodeId)
-    } catch (err) {
-      const e = err as GridcoreError
-      if (e.code !== 'HUB_UNREACHABLE' || stop.aborted) throw err
-      const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))
-      log.warn(`${e.message}; retrying in ${Math.round(wait / 100) / 10}s (attempt ${attempt})`)
-      await delay(wait, undefined, { signal: stop }).catch(() => {
-        throw new GridcoreError('INTERRUPTED', 'stopped before the node could register')
-      })
-    }
-  }
+  const register = (id: string | undefined) => client.register(registration(o, runtime, arch, id))
+  const reg = await registerWithRetry(() => register(o.nodeId), stop, log)
   const nodeId = reg.node_id
   if (!o.nodeId && o.configPath) {
     saveNodeId(o.configPath, nodeId)
@@ -91,8 +70,9 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
   log.info(`registered with ${client.url} as node ${nodeId}`, {
     node: nodeId,
     platform,
-    parallelism: o.parallelism,
+    parallelism: o.adaptive ? `auto (${o.parallelism} at most)` : o.parallelism,
     runtime: runtime.name,
+    ...(o.gpus !== undefined ? { gpus: o.gpus } : {}),
     group: o.group,
     group_explicit: o.groupExplicit,
   })
@@ -116,18 +96,33 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
       ...(error ? { runtime_error: error } : {}),
     }
   }
+  // Instances' output lines wait here for the heartbeats that carry them to the hub.
+  const logs = new LogBuffer({ onLines: () => shipper.schedule() })
+  const shipper = new LogShipper({ buffer: logs, beat: () => void heartbeat() })
+  /** One heartbeat with the due log lines; they go back to the buffer when it is not delivered. */
+  const send = async (body: HeartbeatRequest, final = false) => {
+    const settle = shipper.attach(body, final)
+    try {
+      const r = await client.heartbeat(body)
+      settle(r)
+      return r
+    } catch (err) {
+      settle(null)
+      throw err
+    }
+  }
   let beat: Promise<void> = Promise.resolve()
   const heartbeat = () => {
     beat = beat.then(async () => {
       if (stop.aborted) return
       try {
-        const r = await client.heartbeat(beatOf())
+        const r = await send(beatOf())
         if (r.reregister) {
           log.warn('the hub does not know this node (it restarted or dropped it); registering again', {
             node: nodeId,
           })
           await register(nodeId)
-          await client.heartbeat(beatOf())
+          await send(beatOf())
         }
         if (r.stop_requested && !stop.aborted) {
           log.info('the hub asked this node to stop', { node: nodeId })
@@ -151,6 +146,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     parallelism: o.parallelism,
     stopTimeoutMs: o.stopTimeoutMs,
     logger: log,
+    logs,
     beforeStart: (task) => recoverOwn(task, nodeId, log),
     onChange: () => {
       const s = supervisor.status()
@@ -220,38 +216,30 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     }
   })()
   void heartbeat()
+  const adapting = o.adaptive
+    ? runAdaptive({
+        max: o.parallelism,
+        source: ctx.loadSource,
+        intervalMs: ctx.loadSampleMs,
+        signal: stop,
+        logger: log,
+        apply: (n) => supervisor.setParallelism(n),
+      })
+    : Promise.resolve()
 
   await stopped
   clearInterval(hbTimer)
   await polling
+  await adapting
   log.info('stopping: instances get SIGTERM, then SIGKILL after stop_timeout', { node: nodeId })
   await switching.catch(() => {})
   await supervisor.stopAll()
   await proxies.closeAll()
   await beat
-  await client.heartbeat({ node_id: nodeId, status: 'Idle', active_containers: 0 }).catch(() => {})
+  shipper.close()
+  // The last lines of the stopped instances go with the final heartbeat.
+  await send({ node_id: nodeId, status: 'Idle', active_containers: 0 }, true).catch(() => {})
   await client.close()
   log.info('stopped', { node: nodeId })
   return { node_id: nodeId, reason }
-}
-
-/** Moves items this node's earlier instances left in their processing lists back to the input queue. */
-async function recoverOwn(task: TaskConfig, nodeId: string, log: Logger): Promise<void> {
-  if (!task.input_redis || !task.input_queue) return
-  const redis = await openRedis(task.input_redis)
-  try {
-    const keys = queueKeys(task.input_queue, task.output_queue ?? defaultOutputQueue(task.input_queue))
-    const r = await recoverExpired(redis, keys, {
-      force: true,
-      only: (c) => c.startsWith(consumerId(nodeId, '')),
-    })
-    if (r.recovered + r.dead) {
-      log.info(
-        `recovered ${r.recovered} unfinished item(s) of this node's earlier instances (${r.dead} to the dead list)`,
-        { task: task.task_name },
-      )
-    }
-  } finally {
-    redis.disconnect()
-  }
 }

@@ -1,5 +1,6 @@
 // A node's worker group: set (--group, WORKER_GROUP, `group` in gridnode.toml) or detected from where it runs:
-// `docker` in a container, `k8s` in Kubernetes, else the OS (`linux`, `darwin`, `windows`).
+// `gpu` when nvidia-smi lists a GPU, `docker` in a container, `k8s` in Kubernetes, else the OS (`linux`, `darwin`,
+// `windows`).
 import { existsSync } from 'node:fs'
 import { GROUP_NAME } from '../hub/scheduler.js'
 import { configError } from '../lib/errors.js'
@@ -23,7 +24,9 @@ const here = (env: NodeJS.ProcessEnv): Surroundings => ({
   platform: process.platform,
 })
 
-export function detectGroup(s: Surroundings): string {
+/** The detected group; `gpus` is how many GPUs nvidia-smi listed. */
+export function detectGroup(s: Surroundings, gpus = 0): string {
+  if (gpus > 0) return 'gpu'
   if (s.exists('/.dockerenv')) return 'docker'
   if (s.exists('/var/run/secrets/kubernetes.io') || s.env.KUBERNETES_SERVICE_HOST) return 'k8s'
   if (s.platform === 'linux' || s.platform === 'darwin') return s.platform
@@ -37,6 +40,7 @@ export function resolveGroup(
   file: string | undefined,
   env: NodeJS.ProcessEnv,
   s: Surroundings = here(env),
+  gpus = 0,
 ): NodeGroup {
   const [set, where] =
     flag !== undefined
@@ -44,7 +48,7 @@ export function resolveGroup(
       : env.WORKER_GROUP
         ? [env.WORKER_GROUP, 'WORKER_GROUP']
         : [file, 'group in gridnode.toml']
-  if (set === undefined) return { group: detectGroup(s), explicit: false }
+  if (set === undefined) return { group: detectGroup(s, gpus), explicit: false }
   if (!GROUP_NAME.test(set))
     throw configError(
       `${where} "${set}" is not a group name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit), e.g. gpu`,

@@ -1,10 +1,12 @@
 // Keeps `parallelism` instances of the current task running: restarts with capped backoff, switches tasks
-// (stop within stop_timeout, then start the next), derives the node's Running / Idle / Error status and keeps
-// the latest error report of the task (what the failing instance printed last).
+// (stop within stop_timeout, then start the next), changes the count while running (adaptive parallelism), derives
+// the node's Running / Idle / Error status and keeps the latest error report of the task.
 import { setTimeout as delay } from 'node:timers/promises'
 import type { RuntimeErrorReport, RuntimeStatus, TaskConfig } from '../hub/protocol.js'
 import type { Logger } from '../lib/logger.js'
-import { type Exit, instanceEnv, type RunningInstance, type Runtime, StartError } from './runtime.js'
+import { TaskFailures } from './failures.js'
+import type { LogBuffer } from './log-buffer.js'
+import { instanceEnv, type RunningInstance, type Runtime, StartError } from './runtime.js'
 
 export interface SupervisorOptions {
   runtime: Runtime
@@ -22,6 +24,15 @@ export interface SupervisorOptions {
   maxBackoffMs?: number
   /** Pause before restarting an instance that exited 0: `baseMs`, doubling per exit in a row, up to `maxMs`. */
   cleanExitBackoff?: { baseMs: number; maxMs: number }
+  /** Where instances' output lines go for the hub (remote logs). */
+  logs?: LogBuffer
+}
+
+/** The task whose instances run, as they were started: new slots (a raised count) start the same way. */
+interface Launch {
+  task: TaskConfig
+  extraEnv: Record<string, string>
+  signal: AbortSignal
 }
 
 export interface SupervisorStatus {
@@ -39,17 +50,24 @@ export class Supervisor {
   private run = new AbortController()
   private task: TaskConfig | null = null
   private readonly running = new Map<number, RunningInstance>()
-  private readonly errors = new Map<number, string>()
-  private taskError: string | null = null
-  private report: RuntimeErrorReport | null = null
-  private failed = 0
+  private readonly failures = new TaskFailures()
   private cleanExitLogged = false
-  private readonly slots: Promise<void>[] = []
+  private readonly slots = new Map<number, { done: Promise<void>; stop: AbortController }>()
+  private launch: Launch | null = null
+  private count: number
+  private resizing: Promise<void> = Promise.resolve()
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(private readonly o: SupervisorOptions) {
+    this.count = o.parallelism
+  }
 
   get active(): number {
     return this.running.size
+  }
+
+  /** The number of instances the task runs with (changed by setParallelism). */
+  get parallelism(): number {
+    return this.count
   }
 
   get currentTask(): TaskConfig | null {
@@ -57,9 +75,9 @@ export class Supervisor {
   }
 
   status(): SupervisorStatus {
-    const reason = this.taskError ?? [...this.errors.values()][0] ?? null
+    const reason = this.failures.reason()
     const status = reason ? 'Error' : this.running.size > 0 ? 'Running' : 'Idle'
-    return { status, reason, error: this.report }
+    return { status, reason, error: this.failures.report }
   }
 
   /**
@@ -70,13 +88,11 @@ export class Supervisor {
     this.run.abort()
     const run = new AbortController()
     this.run = run
+    this.launch = null
     await this.stopInstances()
     if (run.signal.aborted) return
     this.task = task
-    this.errors.clear()
-    this.taskError = null
-    this.report = null
-    this.failed = 0
+    this.failures.reset()
     this.cleanExitLogged = false
     if (!task) {
       this.o.onChange?.()
@@ -84,9 +100,8 @@ export class Supervisor {
     }
     const reason = this.o.runtime.cannotRun(task)
     if (reason) {
-      this.taskError = reason
       // None of its instances can start here: each counts as failed to start.
-      this.setReport(task, { message: reason, failed: this.o.parallelism })
+      this.failures.refused(task, reason, this.count)
       this.o.logger.error(`cannot run task '${task.task_name}': ${reason}`, { task: task.task_name })
       this.o.onChange?.()
       return
@@ -97,24 +112,60 @@ export class Supervisor {
       }),
     )
     if (run.signal.aborted) return
-    this.o.logger.info(`starting ${this.o.parallelism} instance(s) of task '${task.task_name}'`, {
+    this.o.logger.info(`starting ${this.count} instance(s) of task '${task.task_name}'`, {
       task: task.task_name,
       runtime: this.o.runtime.name,
     })
-    for (let i = 0; i < this.o.parallelism; i++) this.slots.push(this.runSlot(i, task, extraEnv, run.signal))
+    this.launch = { task, extraEnv, signal: run.signal }
+    for (let i = 0; i < this.count; i++) this.startSlot(i, this.launch)
     this.o.onChange?.()
+  }
+
+  /**
+   * Runs `n` instances from now on: raising starts the new ones at once, lowering stops the highest-numbered ones
+   * gracefully (SIGTERM, then SIGKILL after stop_timeout). Calls are applied one after the other.
+   */
+  setParallelism(n: number): Promise<void> {
+    this.resizing = this.resizing.then(async () => {
+      const before = this.count
+      this.count = n
+      const launch = this.launch
+      if (!launch || launch.signal.aborted || n === before) return
+      if (n > before) for (let i = before; i < n; i++) this.startSlot(i, launch)
+      else await Promise.all(Array.from({ length: before - n }, (_, k) => this.stopSlot(n + k)))
+      this.o.onChange?.()
+    })
+    return this.resizing
+  }
+
+  private startSlot(i: number, launch: Launch): void {
+    const stop = new AbortController()
+    const signal = AbortSignal.any([launch.signal, stop.signal])
+    this.slots.set(i, { done: this.runSlot(i, launch.task, launch.extraEnv, signal), stop })
+  }
+
+  private async stopSlot(i: number): Promise<void> {
+    const slot = this.slots.get(i)
+    if (!slot) return
+    slot.stop.abort()
+    await this.running.get(i)?.stop(this.o.stopTimeoutMs)
+    await slot.done
+    if (this.slots.get(i) === slot) this.slots.delete(i)
+    this.failures.clear(i)
   }
 
   /** Stops every instance (graceful, then forced after stop_timeout). */
   async stopAll(): Promise<void> {
     this.run.abort()
+    this.launch = null
     await this.stopInstances()
     this.task = null
   }
 
   private async stopInstances(): Promise<void> {
     await Promise.all([...this.running.values()].map((r) => r.stop(this.o.stopTimeoutMs)))
-    await Promise.all(this.slots.splice(0))
+    await Promise.all([...this.slots.values()].map((s) => s.done))
+    this.slots.clear()
     this.running.clear()
   }
 
@@ -139,16 +190,14 @@ export class Supervisor {
           nodeId: this.o.nodeId,
           instance: i,
           env: { ...instanceEnv(task, this.o.nodeId, i), ...extraEnv },
+          output: this.o.logs?.sink(task.task_name, i),
         })
       } catch (err) {
         if (signal.aborted) return
         failures++
         const msg = (err as Error).message
-        if (this.errors.get(i) !== msg)
+        if (this.failures.startFailed(task, i, msg, err instanceof StartError ? err.logPath : null))
           log.error(`instance ${i} of '${task.task_name}' could not start: ${msg}`, where)
-        this.errors.set(i, msg)
-        this.failed++
-        this.setReport(task, { message: msg, logPath: err instanceof StartError ? err.logPath : null })
         this.o.onChange?.()
         await pause(backoff(failures, maxBackoff), signal)
         continue
@@ -161,7 +210,7 @@ export class Supervisor {
       this.o.onChange?.()
       const startedAt = Date.now()
       const healthy = setTimeout(() => {
-        if (this.errors.delete(i)) {
+        if (this.failures.clear(i)) {
           log.info(`instance ${i} of '${task.task_name}' is healthy again`, where)
           this.o.onChange?.()
         }
@@ -173,7 +222,7 @@ export class Supervisor {
       if (signal.aborted) return
       let wait: number
       if (exit.code === 0) {
-        this.errors.delete(i)
+        this.failures.clear(i)
         // An instance that worked for as long as the longest pause starts the growth again.
         cleanExits = Date.now() - startedAt >= clean.maxMs ? 1 : cleanExits + 1
         wait = Math.min(clean.maxMs, clean.baseMs * 2 ** (cleanExits - 1))
@@ -187,47 +236,11 @@ export class Supervisor {
       } else {
         cleanExits = 0
         failures++
-        this.failed++
-        this.exited(task, i, exit, inst.logPath)
+        this.failures.exited(task, i, exit, inst.logPath, log)
         wait = backoff(failures, maxBackoff)
       }
       this.o.onChange?.()
       await pause(wait, signal)
-    }
-  }
-
-  /** Records and logs an instance that exited non-zero or was killed. */
-  private exited(task: TaskConfig, i: number, exit: Exit, logPath: string | null): void {
-    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`
-    const last = exit.output.split('\n').at(-1)?.slice(0, 300)
-    const detail = `exited with ${how}${last ? `: ${last}` : ''}`
-    this.errors.set(i, `instance ${i} ${detail}`)
-    this.setReport(task, {
-      message: exit.output || `instance ${i} exited with ${how} and printed nothing`,
-      exit,
-      logPath,
-    })
-    this.o.logger.warn(`instance ${i} of '${task.task_name}' ${detail}`, {
-      task: task.task_name,
-      instance: i,
-      code: exit.code,
-      signal: exit.signal,
-      ...(logPath ? { log: logPath } : {}),
-    })
-  }
-
-  private setReport(
-    task: TaskConfig,
-    r: { message: string; exit?: Exit; logPath?: string | null; failed?: number },
-  ): void {
-    this.report = {
-      task: task.task_name,
-      message: r.message,
-      exit_code: r.exit?.code ?? null,
-      signal: r.exit?.signal ?? null,
-      failed_instances: r.failed ?? this.failed,
-      log_path: r.logPath ?? null,
-      at: new Date().toISOString(),
     }
   }
 }

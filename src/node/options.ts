@@ -8,9 +8,11 @@ import { configError, GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
 import { paths } from '../lib/paths.js'
 import { parseCertificate } from '../net/fingerprint.js'
+import { autoParallelismHere } from './adaptive.js'
 import { AutoRuntime } from './auto-runtime.js'
 import { type NodeConfigFile, type RuntimeChoice, readNodeConfig } from './config.js'
 import { DockerRuntime } from './docker-runtime.js'
+import { detectGpus, type GpuProbe } from './gpus.js'
 import { resolveGroup } from './group.js'
 import { ProcessRuntime } from './process-runtime.js'
 import type { Runtime } from './runtime.js'
@@ -22,7 +24,7 @@ export interface NodeFlags {
   'server-url'?: string
   token?: string
   'node-id'?: string
-  parallelism?: number
+  parallelism?: number | 'auto'
   runtime?: RuntimeChoice
   'network-mode'?: string
   'allow-command'?: string[]
@@ -45,7 +47,12 @@ export interface NodeOptions {
   serverUrl: string
   token: string
   nodeId?: string
+  /** Instances of the current task; with `adaptive`, the start count and the most it runs. */
   parallelism: number
+  /** parallelism = "auto": the count follows the machine's CPU load (see adaptive.ts). */
+  adaptive: boolean
+  /** GPUs nvidia-smi listed (undefined: no nvidia-smi on PATH); sent on register. */
+  gpus?: number
   heartbeatMs: number
   pollMs: number
   stopTimeoutMs: number
@@ -78,7 +85,15 @@ export const NODE_DEFAULTS = {
   runtime: 'auto' as RuntimeChoice,
 }
 
-export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.env): NodeOptions {
+/**
+ * The node's options from flags, gridnode.toml and env. `probeGpus` runs nvidia-smi (default: from env's PATH); its
+ * GPUs are reported on register and make the detected group `gpu`.
+ */
+export function parseNodeOptions(
+  f: NodeFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  probeGpus: () => GpuProbe | undefined = () => detectGpus(env),
+): NodeOptions {
   const configPath = f.config ?? findUpstreamConfig('gridnode.toml', env)
   const file: NodeConfigFile = configPath ? readNodeConfig(configPath) : {}
   const need = (flag: string, key: 'server_url' | 'token', value: string | undefined): string => {
@@ -95,7 +110,8 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
   // Relative program paths: a flag's against the working directory, the file's against the file's directory.
   const fromFlags = f['allow-command']?.length
   const base = fromFlags || !configPath ? process.cwd() : dirname(resolve(configPath))
-  const group = resolveGroup(f.group, file.group, env)
+  const gpus = probeGpus()
+  const group = resolveGroup(f.group, file.group, env, undefined, gpus?.count ?? 0)
   const runtime = f.runtime ?? file.runtime ?? NODE_DEFAULTS.runtime
   const volunteer = f.volunteer ?? file.volunteer ?? false
   // A volunteer whose owner chose the process runtime and named no programs allows any program: that choice is
@@ -109,6 +125,7 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
     : file.ca_file
       ? resolve(configPath ? dirname(resolve(configPath)) : process.cwd(), file.ca_file)
       : undefined
+  const containerMemoryMb = f['container-memory'] ?? file.container_memory ?? NODE_DEFAULTS.container_memory
   const caPem = caFile
     ? readCa(caFile, f['ca-file'] ? '--ca-file' : `node config ${configPath}: ca_file`)
     : undefined
@@ -117,13 +134,14 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
     serverUrl: normalizeHubUrl(serverUrl),
     token,
     nodeId: f['node-id'] ?? file.node_id,
-    parallelism: f.parallelism ?? file.parallelism ?? availableParallelism(),
+    ...parallelismOf(f.parallelism ?? file.parallelism, containerMemoryMb),
+    ...(gpus ? { gpus: gpus.count } : {}),
     heartbeatMs:
       f['heartbeat-interval'] ?? seconds(file.heartbeat_interval, NODE_DEFAULTS.heartbeat_interval),
     pollMs: f['task-poll-interval'] ?? seconds(file.task_poll_interval, NODE_DEFAULTS.task_poll_interval),
     stopTimeoutMs: f['stop-timeout'] ?? seconds(file.stop_timeout, NODE_DEFAULTS.stop_timeout),
     runtime,
-    containerMemoryMb: f['container-memory'] ?? file.container_memory ?? NODE_DEFAULTS.container_memory,
+    containerMemoryMb,
     networkMode: f['network-mode'] ?? file.network_mode,
     allowedCommands: allowed,
     allowShell: f['allow-shell'] ?? file.allow_shell ?? false,
@@ -134,6 +152,12 @@ export function parseNodeOptions(f: NodeFlags, env: NodeJS.ProcessEnv = process.
     ...(caFile ? { caFile, caPem } : {}),
     volunteer,
   }
+}
+
+/** A count, or "auto": min(CPUs, free memory / container_memory) to start with, then following the load. */
+function parallelismOf(p: number | 'auto' | undefined, containerMemoryMb: number) {
+  if (p === 'auto') return { parallelism: autoParallelismHere(containerMemoryMb), adaptive: true }
+  return { parallelism: p ?? availableParallelism(), adaptive: false }
 }
 
 /** The cluster CA a node trusts: a readable PEM CA certificate, else one CONFIG line naming where it came from. */
@@ -153,7 +177,8 @@ function readCa(file: string, where: string): string {
 
 /** auto: command tasks as local processes, image tasks as Docker containers when an engine answers. */
 export async function createRuntime(o: NodeOptions, log: Logger): Promise<Runtime> {
-  const docker = () => new DockerRuntime({ memoryMb: o.containerMemoryMb, networkMode: o.networkMode })
+  const docker = () =>
+    new DockerRuntime({ memoryMb: o.containerMemoryMb, networkMode: o.networkMode, gpus: o.gpus })
   const processes = () => {
     const p = new ProcessRuntime({
       allowedCommands: o.allowedCommands,

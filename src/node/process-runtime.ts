@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Capability, TaskConfig } from '../hub/protocol.js'
 import { AllowList } from './allow-list.js'
+import { gpuRefusal } from './gpus.js'
 import { InstanceRecord, killGroup, stopLeftoverInstances } from './instance-record.js'
 import { CappedLog } from './log-file.js'
 import { OutputTail } from './output-tail.js'
@@ -42,7 +43,7 @@ export class ProcessRuntime implements Runtime {
       return `task "${task.task_name}" has only an image and this node runs local processes: register it with --command, or run a node with the docker runtime`
     }
     const v = this.allow.check(task, cwdOf(task))
-    return 'refused' in v ? v.refused : null
+    return 'refused' in v ? v.refused : gpuRefusal(task, undefined, 'process')
   }
 
   async start(spec: InstanceSpec): Promise<RunningInstance> {
@@ -68,18 +69,20 @@ export class ProcessRuntime implements Runtime {
       buffer: false,
       cleanup: true,
     })
-    const out = (d: Buffer) => {
+    const out = (stream: 'stdout' | 'stderr') => (d: Buffer) => {
       log.write(d)
       tail.write(d)
+      spec.output?.write(stream, d)
     }
-    child.stdout?.on('data', out)
-    child.stderr?.on('data', out)
+    child.stdout?.on('data', out('stdout'))
+    child.stderr?.on('data', out('stderr'))
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid!))
       child.once('error', reject)
     }).catch((err: Error) => {
       log.write(`[gridcore] could not start: ${err.message}\n`)
       log.close()
+      spec.output?.end()
       throw new StartError(`could not start ${argv0 ?? argv[0]}: ${err.message}`, logPath)
     })
     this.record ??= new InstanceRecord(this.stateDir, spec.nodeId)
@@ -89,6 +92,7 @@ export class ProcessRuntime implements Runtime {
       const exit = { code: r.exitCode ?? null, signal: r.signal ?? null, output: tail.text() }
       log.write(`[gridcore ${new Date().toISOString()}] exit: ${exit.signal ?? exit.code}\n`)
       log.close()
+      spec.output?.end()
       return exit
     })
     return {

@@ -7,6 +7,14 @@ export interface InstanceSpec {
   instance: number
   /** The upstream env vars: TASK_NAME, NODE_ID, INSTANCE_ID, INPUT/OUTPUT_REDIS_URL, INPUT/OUTPUT_QUEUE. */
   env: Record<string, string>
+  /** Where the instance's output goes as it arrives (the node's remote-log buffer), besides its log file. */
+  output?: OutputSink
+}
+
+/** Receives an instance's output chunks by stream; end() once the instance is gone (flushes partial lines). */
+export interface OutputSink {
+  write(stream: 'stdout' | 'stderr', chunk: Buffer): void
+  end(): void
 }
 
 export interface Exit {

@@ -28,10 +28,12 @@ describe('readNodeConfig', () => {
       heartbeat_interval: 0.5,
     })
     expect(readNodeConfig(file('empty.toml', ''))).toEqual({})
+    expect(readNodeConfig(file('auto.toml', 'parallelism = "auto"\n'))).toEqual({ parallelism: 'auto' })
   })
   it.each([
     ['server_url = "x"\ntoken = "t"\nruntime = "vm"\n', /"runtime" must be "auto", "docker" or "process"/],
     ['server_url = "x"\ntoken = "t"\nparallelism = 0\n', /"parallelism" must be a number of at least 1/],
+    ['parallelism = "max"\n', /"parallelism" must be a number of at least 1, or "auto"/],
     [
       'server_url = "x"\ntoken = "t"\nallowed_commands = "python3"\n',
       /"allowed_commands" must be a list of strings/,

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { LogLine } from '../../src/hub/protocol.js'
 import { createLogger } from '../../src/lib/logger.js'
 import { DockerRuntime } from '../../src/node/docker-runtime.js'
 import { Supervisor } from '../../src/node/instances.js'
+import { LogBuffer } from '../../src/node/log-buffer.js'
 import { runCli } from '../helpers/cli.js'
 import { busyboxImage, containersOf, requireDocker } from '../helpers/docker.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
@@ -18,6 +20,7 @@ let docker: Docker
 let redis: TestRedis
 let hub: TestHub
 const nodes: NodeProc[] = []
+const seen: LogLine[] = []
 const DOCKER_TOML = { runtime: '"docker"', network_mode: '"host"', container_memory: 64, stop_timeout: 1 }
 
 beforeAll(async () => {
@@ -212,6 +215,46 @@ describe('docker runtime', () => {
           (c) => c.State === 'running',
         ),
       )
+    } finally {
+      await s.stopAll()
+    }
+  })
+
+  it('a container’s stdout and stderr lines are followed into the remote-log buffer, the last ones before it is removed', async () => {
+    const logs = new LogBuffer()
+    const s = new Supervisor({
+      runtime: new DockerRuntime({ memoryMb: 64 }),
+      nodeId: `logs-${randomBytes(3).toString('hex')}`,
+      parallelism: 1,
+      stopTimeoutMs: 1000,
+      logger: createLogger({ format: 'json', component: 'node', write: () => {} }),
+      logs,
+    })
+    try {
+      await s.setTask({
+        task_name: 'failing',
+        image: 'gc-test/failing:1',
+        redis_url: null,
+        input_redis: null,
+        output_redis: null,
+        input_queue: null,
+        output_queue: null,
+      })
+      await waitFor('an error report', () => s.status().error, 20_000)
+      const lines = await waitFor('both lines', () => {
+        const got = logs.pending ? logs.take().batches.flatMap((b) => b.lines) : []
+        seen.push(...got)
+        return seen.length >= 2 && seen
+      })
+      expect(
+        lines
+          .slice(0, 2)
+          .map((l) => [l.stream, l.text])
+          .sort(),
+      ).toEqual([
+        ['stderr', '{"error": "boom in container"}'],
+        ['stdout', 'starting 0'],
+      ])
     } finally {
       await s.stopAll()
     }

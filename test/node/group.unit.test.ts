@@ -22,6 +22,12 @@ describe('detectGroup', () => {
     [place([], {}, 'win32'), 'windows'],
     [place([], {}, 'freebsd'), 'default'],
   ])('%# -> %s', (s, group) => expect(detectGroup(s)).toBe(group))
+
+  it('is gpu when nvidia-smi lists a GPU, wherever the node runs', () => {
+    expect(detectGroup(place(['/.dockerenv']), 2)).toBe('gpu')
+    expect(detectGroup(place([]), 1)).toBe('gpu')
+    expect(detectGroup(place([]), 0)).toBe('linux')
+  })
 })
 
 describe('resolveGroup', () => {
@@ -39,6 +45,11 @@ describe('resolveGroup', () => {
   })
   it('detects the group when none is set (not explicit: such a node also runs default tasks)', () => {
     expect(resolveGroup(undefined, undefined, {}, s)).toEqual({ group: 'docker', explicit: false })
+    expect(resolveGroup(undefined, undefined, {}, s, 1)).toEqual({ group: 'gpu', explicit: false })
+  })
+  it('an explicit group wins over GPUs', () => {
+    expect(resolveGroup('cpu', undefined, {}, s, 4)).toEqual({ group: 'cpu', explicit: true })
+    expect(resolveGroup(undefined, 'big', {}, s, 4)).toEqual({ group: 'big', explicit: true })
   })
   it('refuses a name that is not one, saying where it came from', () => {
     expect(() => resolveGroup('a b', undefined, {}, s)).toThrow(/--group "a b" is not a group name/)

@@ -160,3 +160,37 @@ describe('instances that exit 0', () => {
     expect(Date.now() - t0).toBeLessThan(500)
   })
 })
+
+describe('changing the count while running', () => {
+  it('raising starts the new instances at once; lowering stops the highest-numbered ones gracefully', async () => {
+    const marks = join(dir, 'resize')
+    // Each instance says it started, and on SIGTERM that it stopped gracefully, then exits 0.
+    const script = `const fs = require('fs'); const i = process.env.INSTANCE_ID;
+      fs.appendFileSync(${JSON.stringify(marks)}, 'start ' + i + '\\n');
+      process.on('SIGTERM', () => { fs.appendFileSync(${JSON.stringify(marks)}, 'term ' + i + '\\n'); process.exit(0) });
+      setInterval(() => {}, 1e6)`
+    const { s } = supervise({ parallelism: 1 })
+    const marked = () => (existsSync(marks) ? readFileSync(marks, 'utf8').trim().split('\n') : [])
+    await s.setTask(task('resize', [process.execPath, '-e', script]))
+    await waitFor('1 running', () => s.active === 1 && marked().includes('start 0'))
+    await s.setParallelism(3)
+    expect(s.parallelism).toBe(3)
+    await waitFor(
+      '3 running',
+      () => s.active === 3 && marked().filter((m) => m.startsWith('start')).length === 3,
+    )
+    await s.setParallelism(1)
+    expect(s.active).toBe(1)
+    expect(
+      marked()
+        .filter((m) => m.startsWith('term'))
+        .sort(),
+    ).toEqual(['term 1', 'term 2'])
+    expect(s.status()).toMatchObject({ status: 'Running', reason: null })
+    // The next task starts with the count as it is now.
+    await s.setTask(task('resize-2', [process.execPath, '-e', script]))
+    await waitFor('1 running', () => s.active === 1)
+    await sleep(300)
+    expect(s.active).toBe(1)
+  })
+})

@@ -1,6 +1,6 @@
 // Flags + gridnode.toml + env -> the node's options, in one step: precedence, defaults, units, errors.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, freemem } from 'node:os'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createClusterCa, issueServerCert } from '../../src/net/ca.js'
@@ -26,6 +26,7 @@ describe('parseNodeOptions', () => {
       token: 't',
       nodeId: undefined,
       parallelism: availableParallelism(),
+      adaptive: false,
       heartbeatMs: 30_000,
       pollMs: 10_000,
       stopTimeoutMs: 30_000,
@@ -107,6 +108,7 @@ describe('parseNodeOptions', () => {
       token: 'flag-token',
       nodeId: 'flag-id',
       parallelism: 5,
+      adaptive: false,
       heartbeatMs: 300,
       pollMs: 200,
       stopTimeoutMs: 100,
@@ -203,6 +205,38 @@ describe('parseNodeOptions', () => {
     expect(() => parseNodeOptions({ config: missing }, env)).toThrow(
       /^node config .*ca-missing\.toml: ca_file .*nope\.pem cannot be read \(ENOENT\): point it at the cluster's ca\.pem$/,
     )
+  })
+
+  it('parallelism = "auto" (or --parallelism auto) starts min(CPUs, free memory / container_memory), adaptive', () => {
+    const base = 'server_url = "http://h:1"\ntoken = "t"\n'
+    const file = toml('auto.toml', `${base}parallelism = "auto"\ncontainer_memory = 64\n`)
+    const o = parseNodeOptions({ config: file }, env)
+    expect(o.adaptive).toBe(true)
+    const byMemory = Math.floor(freemem() / (64 * 1024 * 1024))
+    // Free memory moves between the two reads: the count is the smaller bound within a step.
+    expect(o.parallelism).toBeGreaterThanOrEqual(1)
+    expect(o.parallelism).toBeLessThanOrEqual(Math.max(1, Math.min(availableParallelism(), byMemory + 1)))
+    // A memory-hungry container_memory bounds it by memory; the flag overrides the file.
+    const big = toml('auto-big.toml', `${base}parallelism = 4\ncontainer_memory = 1048576\n`)
+    expect(parseNodeOptions({ config: big, parallelism: 'auto' }, env)).toMatchObject({
+      parallelism: 1,
+      adaptive: true,
+    })
+    expect(parseNodeOptions({ config: big }, env)).toMatchObject({ parallelism: 4, adaptive: false })
+  })
+
+  it('reports the GPUs nvidia-smi lists, which make the detected group gpu (an explicit group wins)', () => {
+    const config = toml('gpu.toml', 'server_url = "http://h:1"\ntoken = "t"\n')
+    const probe = () => ({ count: 2, path: '/usr/bin/nvidia-smi' })
+    expect(parseNodeOptions({ config }, env, probe)).toMatchObject({
+      gpus: 2,
+      group: 'gpu',
+      groupExplicit: false,
+    })
+    expect(parseNodeOptions({ config, group: 'g1' }, env, probe)).toMatchObject({ gpus: 2, group: 'g1' })
+    const none = parseNodeOptions({ config }, env, () => undefined)
+    expect(none.gpus).toBeUndefined()
+    expect(none.group).not.toBe('gpu')
   })
 
   it('a volunteer allows nothing unless its owner chose the process runtime or named programs', () => {

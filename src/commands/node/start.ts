@@ -2,6 +2,7 @@
 import { Flags } from '@oclif/core'
 import { GridcoreCommand } from '../../cli/base-command.js'
 import { durationFlag, logFormatFlag } from '../../cli/flags.js'
+import { GridcoreError } from '../../lib/errors.js'
 import { createLogger } from '../../lib/logger.js'
 import { shutdownSignal } from '../../lib/signals.js'
 import { type NodeExit, runNode } from '../../node/daemon.js'
@@ -11,7 +12,7 @@ export default class NodeStart extends GridcoreCommand<typeof NodeStart> {
   static override summary = 'Run the embedded GridNode: keep N instances of the hub’s current task running.'
   static override description =
     `Reads an upstream gridnode.toml (server_url, token, node_id, parallelism, heartbeat_interval,
-stop_timeout, container_memory) plus gridcore's keys: runtime = "auto" | "docker" | "process", network_mode,
+stop_timeout, container_memory; parallelism = "auto" adapts the count to the CPU load) plus gridcore's keys: runtime = "auto" | "docker" | "process", network_mode,
 allowed_commands (process runtime: programs by name, looked up on PATH at start, or by absolute path,
 compared by real path; [] refuses all, ["*"] allows any program and the shell), allow_shell (accept shell
 tasks), group, task_poll_interval, long_poll, ca_file (the cluster CA for an https hub and rediss:// Redis,
@@ -29,10 +30,12 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     'server-url': Flags.string({ description: 'hub URL (default: the config’s server_url)' }),
     token: Flags.string({ description: 'hub token (default: the config’s)' }),
     'node-id': Flags.string({ description: 'node id (default: the config’s, else the hub assigns one)' }),
-    parallelism: Flags.integer({
-      description: 'instances of the task (default: the config’s, else CPU count)',
-      min: 1,
-    }),
+    parallelism: Flags.custom<number | 'auto'>({
+      helpValue: '<count>|auto',
+      description:
+        'instances of the task, or auto: min(CPUs, free memory / container memory), fewer while the CPUs stay over 85 % busy (default: the config’s, else CPU count)',
+      parse: async (v) => parallelismArg(v),
+    })(),
     runtime: Flags.option({
       options: ['auto', 'docker', 'process'] as const,
       description: 'how instances run (default: auto)',
@@ -85,4 +88,13 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     const logger = createLogger({ format: flags['log-format'], component: 'node', secrets: [options.token] })
     return runNode(options, { signal: shutdownSignal(), logger })
   }
+}
+
+function parallelismArg(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto'
+  if (/^\d+$/.test(v) && Number(v) >= 1) return Number(v)
+  throw new GridcoreError(
+    'USAGE',
+    `--parallelism "${v}" is not a count: use a whole number of at least 1, or auto`,
+  )
 }
