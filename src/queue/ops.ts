@@ -149,20 +149,22 @@ export async function listRecords(redis: Redis, list: string, limit: number): Pr
   })
 }
 
-/** Deletes every key of the queue (input, suspects, processing lists, leases, stats, ledger, failed, dead; output if asked). */
+/**
+ * Deletes every key of the queue (input, suspects, processing lists, leases, stats, failed, dead); with
+ * `withOutput` also the results and the contribution ledger, which accounts for them (so `run` keeps it).
+ */
 export async function purge(redis: Redis, keys: QueueKeys, withOutput: boolean): Promise<number> {
   const members = await redis.smembers(keys.consumers)
   const targets = [
     keys.input,
     keys.suspects,
     keys.stats,
-    keys.ledger,
     keys.failed,
     keys.dead,
     keys.attempts,
     keys.consumers,
   ]
   for (const id of members) targets.push(keys.processing(id), keys.lease(id))
-  if (withOutput) targets.push(keys.output)
+  if (withOutput) targets.push(keys.output, keys.ledger)
   return redis.del(...targets)
 }

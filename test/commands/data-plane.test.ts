@@ -237,9 +237,15 @@ describe('gridcore queue', () => {
     expect(noYes.code).toBe(2)
     expect(noYes.stderr).toMatch(/pass --yes/)
     expect(await r.llen(n.input)).toBe(1)
+    // A purge keeps the results and the contribution ledger that accounts for them; --results deletes both.
+    const ledger = `${n.input}:ledger`
+    expect(Object.keys(await r.hgetall(ledger))).toHaveLength(2)
+    expect((await gc(['queue', 'purge', ...qa(n), '--yes'])).code).toBe(0)
+    expect(await r.exists(n.input, `${n.input}:stats`, `${n.input}:failed`)).toBe(0)
+    expect(await r.exists(n.output, ledger)).toBe(2)
     const purged = await gc(['queue', 'purge', ...qa(n), '--yes', '--results', '--json'])
-    expect(purged.json.keys_deleted).toBeGreaterThan(0)
-    expect(await r.exists(n.input, n.output, `${n.input}:stats`, `${n.input}:failed`)).toBe(0)
+    expect(purged.json.keys_deleted).toBe(2)
+    expect(await r.exists(n.input, n.output, `${n.input}:stats`, `${n.input}:failed`, ledger)).toBe(0)
     const rec = await gc(['queue', 'recover', ...qa(n), '--json'])
     expect(rec.json).toEqual({ recovered: 0, dead: 0, consumers: [] })
   })

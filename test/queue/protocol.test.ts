@@ -91,6 +91,32 @@ describe('take and commit', () => {
       done: 2,
       recovered: 2,
     })
+    // The refused commit credits nobody.
+    expect(await t.r.hgetall(queueKeys(n.input, n.output).ledger)).toEqual({ 'other:done': '2' })
+  })
+
+  it('the ledger credits each commit to the consumer’s node (its id before the last ":")', async () => {
+    const n = names()
+    await push(n.input, ['1', '2', '3', '4', '5', '6', '7'])
+    const commitAll = async (consumer: string, fail: (item: string) => boolean) => {
+      const q = queue(n, consumer, { batchSize: 2 })
+      const b = (await q.take())!
+      await q.commit(
+        b,
+        b.items.map((i) => (fail(String(i)) ? { error: 'odd' } : { result: `r${i}` })),
+      )
+    }
+    await commitAll('node-a:0', () => false)
+    await commitAll('node-a:1', (i) => i === '4')
+    await commitAll('10.0.0.7:host:3', (i) => i === '5')
+    await commitAll('lonely', () => true)
+    expect(await t.r.hgetall(queueKeys(n.input, n.output).ledger)).toEqual({
+      'node-a:done': '3',
+      'node-a:failed': '1',
+      '10.0.0.7:host:done': '1',
+      '10.0.0.7:host:failed': '1',
+      'lonely:failed': '1',
+    })
   })
 
   it('does not recover a consumer whose lease is alive', async () => {

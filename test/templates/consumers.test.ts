@@ -109,6 +109,10 @@ describe.each(['python', 'node', 'rust'] as TemplateName[])('the %s template', (
     expect(new Set([...results, ...dead]).size).toBe(10_000)
     expect(results.length + dead.length).toBe(10_000)
     expect((await r.lrange(q.output, -1, -1))[0]).toMatch(/^\d+:\d+(\.\d+)?$/)
+    // The contribution ledger credits the node (NODE_ID "tpl") with exactly what it committed.
+    expect(await r.hgetall(queueKeys(q.input, q.output).ledger)).toEqual({
+      'tpl:done': String(results.length),
+    })
   }, 90_000)
 
   it('on SIGTERM finishes the item in hand, commits, hands the rest back and exits 0', async () => {
@@ -143,6 +147,10 @@ describe.each(['python', 'node', 'rust'] as TemplateName[])('the %s template', (
     const s = await snapshot(r, queueKeys(q.input, q.output), out)
     expect(s.processing).toBe(0)
     expect(s.stats).toMatchObject({ done: 500, failed: 1 })
+    expect(await r.hgetall(queueKeys(q.input, q.output).ledger)).toEqual({
+      'tpl:done': '500',
+      'tpl:failed': '1',
+    })
     out.disconnect()
   })
 

@@ -7,10 +7,13 @@ import { checkOutputKnown } from '../../run/records/output-check.js'
 
 export default class QueuePurge extends QueueCommand<typeof QueuePurge> {
   static override summary =
-    'Delete a queue: waiting, processing, failed, dead, counters (and results with --results).'
+    'Delete a queue: waiting, processing, failed, dead, counters (and results and the ledger with --results).'
   static override flags = {
     yes: Flags.boolean({ char: 'y', description: 'confirm: this deletes data', default: false }),
-    results: Flags.boolean({ description: 'delete the output list too', default: false }),
+    results: Flags.boolean({
+      description: 'delete the output list and the contribution ledger (who did the work) too',
+      default: false,
+    }),
   }
 
   async run(): Promise<{ purged: string; keys_deleted: number }> {
