@@ -9,6 +9,18 @@ export function redactUrl(url: string): string {
   })
 }
 
+/** The password of a URL as written and %-decoded (what a program may print), or none. */
+export function urlPasswords(url: string | null | undefined): string[] {
+  if (!url || !URL.canParse(url)) return []
+  const pw = new URL(url).password
+  if (!pw) return []
+  try {
+    return [...new Set([pw, decodeURIComponent(pw)])]
+  } catch {
+    return [pw]
+  }
+}
+
 /** Redacts every URL with credentials inside free text (error messages, logs). */
 export function redactText(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text.replace(

@@ -97,7 +97,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     }
   }
   // Instances' output lines wait here for the heartbeats that carry them to the hub.
-  const logs = new LogBuffer({ onLines: () => shipper.schedule() })
+  const logs = new LogBuffer({ onLines: () => shipper.schedule(), secrets: [o.token] })
   const shipper = new LogShipper({ buffer: logs, beat: () => void heartbeat() })
   /** One heartbeat with the due log lines; they go back to the buffer when it is not delivered. */
   const send = async (body: HeartbeatRequest, final = false) => {

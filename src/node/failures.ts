@@ -2,6 +2,7 @@
 // node is in Error while any is set) and the latest error report (what the failing instance printed last).
 import type { RuntimeErrorReport, TaskConfig } from '../hub/protocol.js'
 import type { Logger } from '../lib/logger.js'
+import { redactText } from '../lib/redact.js'
 import type { Exit } from './runtime.js'
 
 export class TaskFailures {
@@ -40,8 +41,16 @@ export class TaskFailures {
     return fresh
   }
 
-  /** Instance i exited non-zero or was killed: recorded and logged. */
-  exited(task: TaskConfig, i: number, exit: Exit, logPath: string | null, log: Logger): void {
+  /** Instance i exited non-zero or was killed: recorded and logged, its output's `secrets` masked as ***. */
+  exited(
+    task: TaskConfig,
+    i: number,
+    raw: Exit,
+    logPath: string | null,
+    log: Logger,
+    secrets: readonly string[] = [],
+  ): void {
+    const exit = { ...raw, output: redactText(raw.output, secrets) }
     this.failed++
     const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`
     const last = exit.output.split('\n').at(-1)?.slice(0, 300)

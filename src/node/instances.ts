@@ -4,6 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { RuntimeErrorReport, RuntimeStatus, TaskConfig } from '../hub/protocol.js'
 import type { Logger } from '../lib/logger.js'
+import { urlPasswords } from '../lib/redact.js'
 import { TaskFailures } from './failures.js'
 import type { LogBuffer } from './log-buffer.js'
 import { instanceEnv, type RunningInstance, type Runtime, StartError } from './runtime.js'
@@ -182,6 +183,7 @@ export class Supervisor {
     const where = { task: task.task_name, instance: i }
     let failures = 0
     let cleanExits = 0
+    const secrets = taskSecrets(task, extraEnv)
     while (!signal.aborted) {
       let inst: RunningInstance
       try {
@@ -190,7 +192,7 @@ export class Supervisor {
           nodeId: this.o.nodeId,
           instance: i,
           env: { ...instanceEnv(task, this.o.nodeId, i), ...extraEnv },
-          output: this.o.logs?.sink(task.task_name, i),
+          output: this.o.logs?.sink(task.task_name, i, secrets),
         })
       } catch (err) {
         if (signal.aborted) return
@@ -236,13 +238,18 @@ export class Supervisor {
       } else {
         cleanExits = 0
         failures++
-        this.failures.exited(task, i, exit, inst.logPath, log)
+        this.failures.exited(task, i, exit, inst.logPath, log, secrets)
         wait = backoff(failures, maxBackoff)
       }
       this.o.onChange?.()
       await pause(wait, signal)
     }
   }
+}
+
+/** The Redis passwords a task's instances are given (upstream URLs and gridcore's direct ones), kept out of logs. */
+function taskSecrets(task: TaskConfig, extraEnv: Record<string, string>): string[] {
+  return [task.input_redis, task.output_redis, ...Object.values(extraEnv)].flatMap(urlPasswords)
 }
 
 /** Sleeps `ms`, or less when the signal aborts (the task changed or the node stops). */

@@ -1,6 +1,7 @@
 // The node's remote-log buffer: one bounded ring of output lines per task and instance (oldest dropped first, drops
 // counted), taken in heartbeat-sized batches (at most 1,000 lines / 256 KB) and put back when a heartbeat fails.
 import type { LogBatch, LogLine } from '../hub/protocol.js'
+import { redactText } from '../lib/redact.js'
 import { LineSplitter } from './log-lines.js'
 import type { OutputSink } from './runtime.js'
 
@@ -81,6 +82,8 @@ export class LogBuffer {
       ring?: LogLimits
       node?: LogLimits
       maxRings?: number
+      /** Never sent: masked as *** in every line (the node's token). */
+      secrets?: readonly string[]
     } = {},
   ) {}
 
@@ -94,11 +97,17 @@ export class LogBuffer {
     return this.total.lines
   }
 
-  /** Where one instance's output goes: each stream split into lines, partial lines flushed at the end. */
-  sink(task: string, instance: number): OutputSink {
+  /**
+   * Where one instance's output goes: each stream split into lines, partial lines flushed at the end; URL passwords,
+   * `secrets` (the task's Redis passwords) and the buffer's own secrets are masked as *** before a line is kept.
+   */
+  sink(task: string, instance: number, secrets: readonly string[] = []): OutputSink {
+    const masked = [...(this.o.secrets ?? []), ...secrets]
     const splitter = (stream: LogLine['stream']) => {
       let at = ''
-      const s = new LineSplitter((text) => this.add(task, instance, { at, stream, text }))
+      const s = new LineSplitter((text) =>
+        this.add(task, instance, { at, stream, text: redactText(text, masked) }),
+      )
       return {
         write: (chunk: Buffer) => {
           at = new Date().toISOString()

@@ -1,6 +1,6 @@
 // Secrets never reach output: URL passwords and known tokens are masked.
 import { describe, expect, it } from 'vitest'
-import { redactText, redactUrl } from '../../src/lib/redact.js'
+import { redactText, redactUrl, urlPasswords } from '../../src/lib/redact.js'
 
 describe('redactUrl', () => {
   it.each([
@@ -35,5 +35,15 @@ describe('redactText, edge cases', () => {
   })
   it('masks a password with a malformed %-escape too', () => {
     expect(redactUrl('redis://:%zz@127.0.0.1:6379')).toBe('redis://:***@127.0.0.1:6379')
+  })
+})
+
+describe('urlPasswords', () => {
+  it('gives a URL’s password as written and %-decoded, or none', () => {
+    expect(urlPasswords('redis://:p%40ss@h:6379')).toEqual(['p%40ss', 'p@ss'])
+    expect(urlPasswords('rediss://user:plain@h')).toEqual(['plain'])
+    expect(urlPasswords('redis://h:6379')).toEqual([])
+    expect(urlPasswords('not a url')).toEqual([])
+    expect(urlPasswords(null)).toEqual([])
   })
 })

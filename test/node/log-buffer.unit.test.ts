@@ -101,6 +101,21 @@ describe('LogBuffer', () => {
     expect(calls).toBe(4)
   })
 
+  it('masks Redis URL passwords, the task’s secrets and the node’s before a line is kept', () => {
+    const b = new LogBuffer({ secrets: ['node-token-123'] })
+    const sink = b.sink('t', 0, ['s3cret-pw'])
+    sink.write(
+      'stderr',
+      Buffer.from(
+        'connecting to redis://:s3cret-pw@10.0.0.1:6379 as rediss://u:other@h\npw=s3cret-pw token=node-token-123\n',
+      ),
+    )
+    expect(b.take().batches[0]!.lines.map((l) => l.text)).toEqual([
+      'connecting to redis://:***@10.0.0.1:6379 as rediss://u:***@h',
+      'pw=*** token=***',
+    ])
+  })
+
   it('keeps at most maxRings rings: the one written to longest ago goes first', () => {
     const b = new LogBuffer({ maxRings: 2 })
     fill(b, 'a', 0, 1)

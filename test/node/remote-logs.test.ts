@@ -70,10 +70,12 @@ describe('remote logs against a real hub', () => {
     const n = node(proxy.url, { heartbeat_interval: 1 })
     const id = await n.id()
     const script =
-      "console.log('starting ' + process.env.INSTANCE_ID); console.error('Traceback (most recent call last):'); console.error('ValueError: boom é'); process.exit(3)"
+      "console.log('starting ' + process.env.INSTANCE_ID); console.error('Traceback (most recent call last):'); console.error('ValueError: boom é'); console.log('redis was ' + process.env.INPUT_REDIS_URL); process.exit(3)"
     const reg = await hub.call('POST', '/api/tasks', {
       name: 'fails-loudly',
       command: [process.execPath, '-e', script],
+      input_redis: 'redis://:hunter2-secret@127.0.0.1:1',
+      input_queue: 'q:in',
     })
     expect(reg.status).toBe(201)
     const lines = await waitFor(
@@ -84,12 +86,19 @@ describe('remote logs against a real hub', () => {
       },
       20_000,
     )
-    expect(lines.slice(0, 3).map((l) => [l.stream, l.text])).toEqual([
-      ['stdout', 'starting 0'],
-      ['stderr', 'Traceback (most recent call last):'],
-      ['stderr', 'ValueError: boom é'],
+    // The first run's four lines (the two pipes may arrive in either order; each stream keeps its own).
+    const first = lines.slice(0, 4)
+    expect(first.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual([
+      'starting 0',
+      'redis was redis://:***@127.0.0.1:1',
+    ])
+    expect(first.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual([
+      'Traceback (most recent call last):',
+      'ValueError: boom é',
     ])
     for (const l of lines) expect(l.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    // A password the instance prints never leaves the node.
+    expect(JSON.stringify(proxy.beats())).not.toContain('hunter2')
     const batch = batchesOf(proxy)[0]!
     expect(batch).toMatchObject({ task: 'fails-loudly', instance: 0, dropped: 0 })
     // The first heartbeat asks with an empty batch; this hub knows no logs: it answers as before.
