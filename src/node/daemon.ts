@@ -77,6 +77,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     group_explicit: o.groupExplicit,
   })
 
+  if (o.gpuError) log.warn(`nvidia-smi did not answer (${o.gpuError}): this node reports 0 GPUs`)
   // What starting a task's instances loads (the Redis client for recovering this node's own items, the process
   // runner) is loaded now, while nothing waits, and not when the first task has to start.
   setImmediate(() => {

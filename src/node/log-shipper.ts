@@ -34,11 +34,16 @@ export class LogShipper {
   attach(body: HeartbeatRequest, force = false): Settle {
     const due = force || Date.now() - this.lastSent >= (this.o.minGapMs ?? MIN_LOG_GAP_MS)
     if (!due || !this.o.buffer.pending) {
-      if (!this.probed) {
+      const probe = !this.probed
+      if (probe) {
         this.probed = true
         body.logs = []
       } else this.schedule()
-      return (answer) => this.learn(answer)
+      return (answer) => {
+        // A probe that was not delivered is asked again with the next heartbeat.
+        if (probe && !answer) this.probed = false
+        this.learn(answer)
+      }
     }
     this.probed = true
     const taken = this.o.buffer.take(this.o.limits ?? BATCH_LIMITS)

@@ -53,6 +53,8 @@ export interface NodeOptions {
   adaptive: boolean
   /** GPUs nvidia-smi listed (undefined: no nvidia-smi on PATH); sent on register. */
   gpus?: number
+  /** Why nvidia-smi, found on PATH, did not answer (the node then reports 0 GPUs). */
+  gpuError?: string
   heartbeatMs: number
   pollMs: number
   stopTimeoutMs: number
@@ -136,6 +138,7 @@ export function parseNodeOptions(
     nodeId: f['node-id'] ?? file.node_id,
     ...parallelismOf(f.parallelism ?? file.parallelism, containerMemoryMb),
     ...(gpus ? { gpus: gpus.count } : {}),
+    ...(gpus?.error ? { gpuError: `${gpus.path}: ${gpus.error}` } : {}),
     heartbeatMs:
       f['heartbeat-interval'] ?? seconds(file.heartbeat_interval, NODE_DEFAULTS.heartbeat_interval),
     pollMs: f['task-poll-interval'] ?? seconds(file.task_poll_interval, NODE_DEFAULTS.task_poll_interval),

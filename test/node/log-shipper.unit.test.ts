@@ -38,6 +38,17 @@ describe('LogShipper', () => {
     expect(third.logs).toBeUndefined()
   })
 
+  it('asks again when the probe was not delivered', () => {
+    const { shipper } = setup()
+    const lost = body()
+    shipper.attach(lost)(null)
+    expect(lost.logs).toEqual([])
+    const again = body()
+    shipper.attach(again)({ stop_requested: false, logs_accepted: 0 })
+    expect(again.logs).toEqual([])
+    expect(shipper.hubTakesLogs).toBe(true)
+  })
+
   it('never sends two batches within the gap; the final beat may', () => {
     const { shipper, add } = setup(10_000)
     shipper.attach(body())({ stop_requested: false })

@@ -234,6 +234,13 @@ describe('parseNodeOptions', () => {
       groupExplicit: false,
     })
     expect(parseNodeOptions({ config, group: 'g1' }, env, probe)).toMatchObject({ gpus: 2, group: 'g1' })
+    const broken = parseNodeOptions({ config }, env, () => ({
+      count: 0,
+      path: '/x/nvidia-smi',
+      error: 'no driver',
+    }))
+    expect(broken).toMatchObject({ gpus: 0, gpuError: '/x/nvidia-smi: no driver' })
+    expect(broken.group).not.toBe('gpu')
     const none = parseNodeOptions({ config }, env, () => undefined)
     expect(none.gpus).toBeUndefined()
     expect(none.group).not.toBe('gpu')

@@ -18,8 +18,10 @@ compared by real path; [] refuses all, ["*"] allows any program and the shell), 
 tasks), group, task_poll_interval, long_poll, ca_file (the cluster CA for an https hub and rediss:// Redis,
 which instances reach through a loopback proxy), volunteer (images only unless commands are allowed). Flags
 override (WORKER_GROUP sits between --group and the file).
-A node whose group is set runs only that group's tasks; one whose group is detected (docker in a container,
-k8s in Kubernetes, else linux/darwin/windows) runs its group's task when there is one, else the default group's.
+A node whose group is set runs only that group's tasks; one whose group is detected (gpu when nvidia-smi lists
+a GPU, docker in a container, k8s in Kubernetes, else linux/darwin/windows) runs its group's task when there is
+one, else the default group's. Instances' output lines go to the hub with the heartbeats (bounded, passwords
+masked).
 A new node's id is saved back into the file. Stops gracefully on a hub stop request or SIGINT/SIGTERM (exit 0).`
   static override examples = [
     '<%= config.bin %> node start --config ~/.config/idm-gridcore/gridnode.toml',
@@ -52,7 +54,7 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     'container-memory': Flags.integer({ description: 'MB of memory per container', min: 6 }),
     group: Flags.string({
       description:
-        'worker group: the node runs only this group’s tasks (default: WORKER_GROUP, the config’s group, else detected: docker, k8s or the OS, which also runs default tasks)',
+        'worker group: the node runs only this group’s tasks (default: WORKER_GROUP, the config’s group, else detected: gpu when nvidia-smi lists a GPU, docker, k8s or the OS, which also runs default tasks)',
     }),
     'long-poll': Flags.boolean({
       description:
