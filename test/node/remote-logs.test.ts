@@ -2,10 +2,14 @@
 // `gridcore hub start` (through a recording proxy) without breaking anything, and to hubs that do or do not say they
 // keep logs: within the bounds (1,000 lines / 256 KB a beat, a batch a second at most), drops counted, never faster
 // than the normal heartbeat pace for a hub that does not answer logs_accepted.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { LogBatch } from '../../src/hub/protocol.js'
+import { runCli } from '../helpers/cli.js'
 import { type NodeProc, startNodeProc, stopNodes, waitFor } from '../helpers/node.js'
 import { type RecordingHub, startRecordingHub } from '../helpers/recording-hub.js'
+import { startTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 import { type HubProcess, startHubProcess, TOKEN } from '../hub/process.js'
 
@@ -114,6 +118,51 @@ describe('remote logs against a real hub', () => {
     })
     await hub.call('POST', '/api/tasks/finish')
   })
+})
+
+describe('a broken run --command filter', () => {
+  it('its error text reaches the hub through the logs of the node that ran it', async () => {
+    const redis = await startTestRedis()
+    try {
+      const proxy = await startRecordingHub({ forward: hub.url })
+      recorders.push(proxy)
+      node(proxy.url, { heartbeat_interval: 1 })
+      const home = join(dir, 'run-home')
+      const env = { GRIDCORE_HOME: home }
+      const connect = await runCli(
+        ['connect', '--name', 'c', '--hub', hub.url, '--token', TOKEN, '--redis', redis.url],
+        { env },
+      )
+      expect(connect.code, connect.stderr).toBe(0)
+      const broken = join(dir, 'broken.py')
+      writeFileSync(
+        broken,
+        'import sys\nfor line in sys.stdin:\n    raise ValueError("deliberately broken on " + line.strip())\n',
+      )
+      const run = await runCli(
+        [
+          'run',
+          '--cluster',
+          'c',
+          '--command',
+          `python3 -u ${broken}`,
+          '--range',
+          '1..3',
+          '-o',
+          join(dir, 'r.txt'),
+        ],
+        { env, timeoutMs: 60_000 },
+      )
+      expect(run.code, run.stderr).toBe(10)
+      const texts = await waitFor('the traceback on the hub', () => {
+        const t = batchesOf(proxy).flatMap((b) => b.lines.map((l) => `${l.stream} ${l.text}`))
+        return t.some((x) => x.includes('ValueError: deliberately broken on')) && t
+      })
+      expect(texts.find((x) => x.includes('ValueError: deliberately broken on'))).toMatch(/^stderr /)
+    } finally {
+      await redis.stop()
+    }
+  }, 90_000)
 })
 
 describe('bounds and pace', () => {
