@@ -28,7 +28,8 @@ export function taskSpecFor(
     // The hub finishes it once drained, so a batch never waits for a person, even when this CLI died.
     auto_finish: true,
   }
-  if ('image' in what) return { ...base, image: what.image, ...(what.gpus !== undefined && { gpus: what.gpus }) }
+  if ('image' in what)
+    return { ...base, image: what.image, ...(what.gpus !== undefined && { gpus: what.gpus }) }
   if ('consumer' in what) return { ...base, command: what.consumer, shell: true, cwd }
   return {
     ...base,
