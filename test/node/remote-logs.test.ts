@@ -68,7 +68,7 @@ const commandTask = (name: string, script: string) => ({
 })
 
 describe('remote logs against a real hub', () => {
-  it('a failing process instance’s stdout and stderr lines travel with the heartbeats, and the hub answers as before', async () => {
+  it('a failing process instance’s stdout and stderr lines travel with the heartbeats; the hub keeps them and says how many (logs_accepted)', async () => {
     const proxy = await startRecordingHub({ forward: hub.url })
     recorders.push(proxy)
     const n = node(proxy.url, { heartbeat_interval: 1 })
@@ -82,41 +82,61 @@ describe('remote logs against a real hub', () => {
       input_queue: 'q:in',
     })
     expect(reg.status).toBe(201)
-    const lines = await waitFor(
-      'two failures’ lines',
-      () => {
-        const got = delivered(proxy, 0).lines
-        return got.filter((l) => l.text === 'ValueError: boom é').length >= 2 && got
-      },
-      20_000,
-    )
-    // The first run's four lines (the two pipes may arrive in either order; each stream keeps its own).
-    const first = lines.slice(0, 4)
-    expect(first.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual([
-      'starting 0',
-      'redis was redis://:***@127.0.0.1:1',
-    ])
-    expect(first.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual([
-      'Traceback (most recent call last):',
-      'ValueError: boom é',
-    ])
-    for (const l of lines) expect(l.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-    // A password the instance prints never leaves the node.
-    expect(JSON.stringify(proxy.beats())).not.toContain('hunter2')
-    const batch = batchesOf(proxy)[0]!
-    expect(batch).toMatchObject({ task: 'fails-loudly', instance: 0, dropped: 0 })
-    // The first heartbeat asks with an empty batch; this hub knows no logs: it answers as before.
-    const beats = proxy.seen.filter((s) => s.url === '/gridnode/heartbeat')
-    expect(beats[0]!.body.logs).toEqual([])
-    for (const b of beats) expect(Object.keys(b.answer).sort()).toEqual(['stop_requested'])
-    const row = JSON.parse((await hub.call('GET', '/api/nodes')).text).find(
-      (x: { id: string }) => x.id === id,
-    )
-    expect(row).toMatchObject({
-      runtime_status: 'Error',
-      runtime_error: { task: 'fails-loudly', exit_code: 3 },
-    })
-    await hub.call('POST', '/api/tasks/finish')
+    try {
+      const lines = await waitFor(
+        'two failures’ lines',
+        () => {
+          const got = delivered(proxy, 0).lines
+          return got.filter((l) => l.text === 'ValueError: boom é').length >= 2 && got
+        },
+        20_000,
+      )
+      // The first run's four lines (the two pipes may arrive in either order; each stream keeps its own).
+      const first = lines.slice(0, 4)
+      expect(first.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual([
+        'starting 0',
+        'redis was redis://:***@127.0.0.1:1',
+      ])
+      expect(first.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual([
+        'Traceback (most recent call last):',
+        'ValueError: boom é',
+      ])
+      for (const l of lines) expect(l.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      // A password the instance prints never leaves the node.
+      expect(JSON.stringify(proxy.beats())).not.toContain('hunter2')
+      const batch = batchesOf(proxy)[0]!
+      expect(batch).toMatchObject({ task: 'fails-loudly', instance: 0, dropped: 0 })
+      // The first heartbeat asks with an empty batch; the hub answers what it kept of each batch (logs_accepted), and
+      // a heartbeat without logs as before.
+      const beats = proxy.seen.filter((s) => s.url === '/gridnode/heartbeat')
+      expect(beats[0]!.body.logs).toEqual([])
+      for (const b of beats) {
+        const sent = b.body.logs as LogBatch[] | undefined
+        if (sent === undefined) expect(Object.keys(b.answer).sort()).toEqual(['stop_requested'])
+        else
+          expect(b.answer).toEqual({
+            stop_requested: false,
+            logs_accepted: sent.reduce((a, x) => a + x.lines.length, 0),
+          })
+      }
+      // And the hub keeps them: GET /api/logs gives the node's lines for the task, masked as they were sent.
+      const kept = JSON.parse(
+        (await hub.call('GET', `/api/logs?node=${encodeURIComponent(id)}&task=fails-loudly`)).text,
+      )
+      const keptTexts = kept.lines.map((l: { text: string }) => l.text)
+      expect(keptTexts).toContain('ValueError: boom é')
+      expect(keptTexts).toContain('redis was redis://:***@127.0.0.1:1')
+      expect(kept.lines[0]).toMatchObject({ node: id, task: 'fails-loudly', instance: 0 })
+      const row = JSON.parse((await hub.call('GET', '/api/nodes')).text).find(
+        (x: { id: string }) => x.id === id,
+      )
+      expect(row).toMatchObject({
+        runtime_status: 'Error',
+        runtime_error: { task: 'fails-loudly', exit_code: 3 },
+      })
+    } finally {
+      await hub.call('POST', '/api/tasks/finish') // the next test's task runs after it
+    }
   })
 })
 
