@@ -171,11 +171,20 @@ describe('watching a 100,000-item run', () => {
     const summary = JSON.parse(run.out())
     expect(summary).toMatchObject({ items: ITEMS, done: ITEMS - 2, failed: 2 })
 
-    // Each node credited with its share of what was committed.
-    const listed = await gc(['node', 'list', '--task', 'squares', '--json'])
-    expect(listed.code, listed.stderr).toBe(0)
-    expect(listed.json.nodes).toHaveLength(2)
-    const shares = listed.json.nodes.map((n: { ledger: { done: number; failed: number } }) => n.ledger)
+    // Each node credited with its share of what was committed. The hub reads the ledger at most once per
+    // --stats-interval (2 s), so a list asked for at once may show the read before the run's last commits.
+    type Share = { done: number; failed: number }
+    const shares = await waitFor(
+      'the ledger to hold every item',
+      async () => {
+        const listed = await gc(['node', 'list', '--task', 'squares', '--json'])
+        expect(listed.code, listed.stderr).toBe(0)
+        expect(listed.json.nodes).toHaveLength(2)
+        const s: Share[] = listed.json.nodes.map((n: { ledger: Share }) => n.ledger)
+        return s.reduce((a, x) => a + x.done + x.failed, 0) === ITEMS && s
+      },
+      15_000,
+    )
     expect(shares.reduce((a: number, s: { done: number }) => a + s.done, 0)).toBe(ITEMS - 2)
     expect(shares.reduce((a: number, s: { failed: number }) => a + s.failed, 0)).toBe(2)
     for (const s of shares) expect(s.done).toBeGreaterThan(0)
