@@ -1,7 +1,7 @@
 // gridcore's additive access routes: who a token is, the cluster's Redis URL for tokens that push and collect, and
 // the scoped tokens (create, list, revoke). Which role each needs is in roles.ts.
 import type { Logger } from '../lib/logger.js'
-import { readTokenRequest } from './body.js'
+import { readTokenRequest } from './body-control.js'
 import { json, text } from './response.js'
 import { plain, type Route, withBody } from './routes.js'
 import type { HubState } from './state.js'

@@ -1,6 +1,7 @@
 // The ComputeHub's routes: upstream's paths, codes and bodies, plus gridcore's additive fields, queries and routes.
 import type { Logger } from '../lib/logger.js'
-import { readFinish, readHeartbeat, readRegister, readTaskRequest } from './body.js'
+import { readFinish, readTaskRequest } from './body-control.js'
+import { readHeartbeat, readRegister } from './body-nodes.js'
 import type { JsonObject } from './json.js'
 import { longPoll, requestedWaitMs } from './long-poll.js'
 import type { HubMetrics } from './metrics.js'

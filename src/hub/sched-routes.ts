@@ -1,7 +1,7 @@
 // gridcore's scheduling routes (additive): cancel or reprioritize a pending task, and one task's details.
 // They come after every fixed /api/tasks/… route, so /api/tasks/{name} never shadows one.
 import type { Logger } from '../lib/logger.js'
-import { readName, readPriorityChange } from './body.js'
+import { readName, readPriorityChange } from './body-control.js'
 import { json, text } from './response.js'
 import { plain, type Route, withBody } from './routes.js'
 import { priorityName } from './scheduler.js'

@@ -1,14 +1,8 @@
 // Body readers: serde's types and messages, the additive fields' shapes, and bounds on what is kept.
 import { describe, expect, it } from 'vitest'
-import {
-  BodyRejection,
-  contentTypeRejection,
-  MAX_REPORT_MESSAGE_BYTES,
-  parseJsonBody,
-  readHeartbeat,
-  readRegister,
-  readTaskRequest,
-} from '../../src/hub/body.js'
+import { BodyRejection, contentTypeRejection, parseJsonBody } from '../../src/hub/body.js'
+import { readTaskRequest } from '../../src/hub/body-control.js'
+import { MAX_REPORT_MESSAGE_BYTES, readHeartbeat, readRegister } from '../../src/hub/body-nodes.js'
 
 const parse = (v: unknown) => parseJsonBody(typeof v === 'string' ? v : JSON.stringify(v))
 function rejection(fn: () => unknown): BodyRejection {
