@@ -1,7 +1,8 @@
 // gridcore connect: verify an existing cluster (hub health, the token and its role, Redis PING) and save it as a
 // profile. From a join string or --hub with --ca-fingerprint, the cluster CA is fetched and pinned first, and a
 // submit or admin token learns the cluster's Redis URL from the hub.
-import { HubClient, normalizeHubUrl, type WhoAmI } from '../client/hub-client.js'
+import { HubClient, type WhoAmI } from '../client/hub-client.js'
+import { normalizeHubUrl } from '../client/hub-transport.js'
 import { GridcoreError } from '../lib/errors.js'
 import { paths as defaultPaths, type Paths } from '../lib/paths.js'
 import { redactUrl } from '../lib/redact.js'

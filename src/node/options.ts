@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { normalizeHubUrl } from '../client/hub-client.js'
+import { normalizeHubUrl } from '../client/hub-transport.js'
 import { findUpstreamConfig } from '../hub/config.js'
 import { configError, GridcoreError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
