@@ -1,14 +1,9 @@
 // gridcore hub start: the embedded ComputeHub in the foreground until SIGINT/SIGTERM.
 import { Flags } from '@oclif/core'
-import { redisDrainWatcher } from '../../autofinish/watcher.js'
 import { GridcoreCommand } from '../../cli/base-command.js'
 import { durationFlag, logFormatFlag } from '../../cli/flags.js'
-import { readHubTls } from '../../hub/certs.js'
-import { startHub } from '../../hub/daemon.js'
-import { resolveHubOptions } from '../../hub/options.js'
+import { startHubProcess } from '../../deploy/hub-process.js'
 import { waitForShutdownSignal } from '../../lib/signals.js'
-import { caFingerprint } from '../../net/fingerprint.js'
-import { redisQueueReader } from '../../observe/queue-reader.js'
 
 export default class HubStart extends GridcoreCommand<typeof HubStart> {
   static override summary = 'Run the embedded ComputeHub (upstream protocol) in the foreground.'
@@ -63,7 +58,7 @@ stderr.`
 
   async run(): Promise<void> {
     const { flags } = this
-    const opts = resolveHubOptions({
+    const { hub, listening } = await startHubProcess({
       config: flags.config,
       bind: flags.bind,
       alsoBind: flags['also-bind'],
@@ -72,38 +67,15 @@ stderr.`
       tlsCert: flags['tls-cert'],
       tlsKey: flags['tls-key'],
       tlsCa: flags['tls-ca'],
-    })
-    this.secrets.push(opts.token)
-    const tls = opts.tls ? readHubTls(opts.tls) : undefined
-    const hub = await startHub({
-      ...opts,
-      tls,
       logFormat: flags['log-format'],
       nodeTimeoutMs: flags['node-timeout'],
       sweepIntervalMs: flags['sweep-interval'],
-      drainWatcher: (logger) => redisDrainWatcher({ logger, caPem: tls?.caCert }),
-      autoFinish: { settleMs: flags['auto-finish-settle'], intervalMs: flags['auto-finish-interval'] },
-      queueReader: (logger) =>
-        redisQueueReader({
-          logger,
-          intervalMs: flags['stats-interval'],
-          defaultRedisUrl: opts.redisUrl,
-          caPem: tls?.caCert,
-        }),
+      autoFinishSettleMs: flags['auto-finish-settle'],
+      autoFinishIntervalMs: flags['auto-finish-interval'],
+      statsIntervalMs: flags['stats-interval'],
+      secret: (token) => this.secrets.push(token),
     })
-    if (this.jsonEnabled()) {
-      process.stdout.write(
-        `${JSON.stringify({
-          url: hub.url,
-          urls: hub.listeners.map((l) => l.url),
-          bind: opts.bind,
-          tls: Boolean(tls),
-          ca_fingerprint: tls ? caFingerprint(tls.caCert) : null,
-          pid: process.pid,
-          state_file: opts.stateFile,
-        })}\n`,
-      )
-    }
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(listening)}\n`)
     await waitForShutdownSignal()
     await hub.stop()
   }

@@ -2,18 +2,7 @@
 import { Flags } from '@oclif/core'
 import { ClusterCommand } from '../../cli/cluster-command.js'
 import { durationFlag } from '../../cli/flags.js'
-import { groupOf, schedulingFields } from '../../cluster/schedule.js'
-import { buildTaskSpec } from '../../cluster/tasks.js'
-import { redactUrl } from '../../lib/redact.js'
-
-interface RegisterResult {
-  registered: string
-  running: boolean
-  /** The running task of the task's group. */
-  current: string | null
-  group: string
-  task: Record<string, unknown>
-}
+import { type RegisterResult, registerTask, taskRegistration } from '../../cluster/register.js'
 
 export default class TaskRegister extends ClusterCommand<typeof TaskRegister> {
   static override summary = 'Register a task on the hub (it starts at once when nothing else runs).'
@@ -68,7 +57,7 @@ preempts it), --group (only that group's nodes run it), --after (starts once tho
   async run(): Promise<RegisterResult> {
     const { flags } = this
     const profile = this.cluster()
-    const spec = buildTaskSpec(
+    const spec = taskRegistration(
       {
         name: flags.name,
         image: flags.image,
@@ -81,31 +70,19 @@ preempts it), --group (only that group's nodes run it), --after (starts once tho
         shell: flags.shell,
         cwd: flags.command ? (flags.cwd ?? process.cwd()) : undefined,
         gpus: flags.gpus,
-      },
-      profile.redisUrl,
-    )
-    Object.assign(
-      spec,
-      schedulingFields({
         priority: flags.priority,
         group: flags.group,
         after: flags.after,
         autoFinish: flags['auto-finish'],
         autoFinishSettleMs: flags['auto-finish-settle'],
-      }),
+      },
+      profile.redisUrl,
     )
-    const client = this.hub()
-    // gridcore's commands claim names: a name that is pending or running is refused (409), atomically.
-    await client.registerTask({ ...spec, unique: true })
-    const group = spec.group ?? 'default'
-    const current = groupOf(await client.listTasks(), group).current
-    const running = current === spec.name
-    const where = group === 'default' ? '' : ` in group ${group}`
+    const r = await registerTask(this.hub(), spec)
+    const where = r.group === 'default' ? '' : ` in group ${r.group}`
     this.say(
-      `Registered task "${spec.name}"${where}${running ? ' (running now)' : ` (pending; running: ${current ?? 'none'})`}`,
+      `Registered task "${r.registered}"${where}${r.running ? ' (running now)' : ` (pending; running: ${r.current ?? 'none'})`}`,
     )
-    const shown: Record<string, unknown> = { ...spec }
-    for (const k of ['input_redis', 'output_redis'] as const) if (spec[k]) shown[k] = redactUrl(spec[k])
-    return { registered: spec.name, running, current, group, task: shown }
+    return r
   }
 }
