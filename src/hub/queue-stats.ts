@@ -2,7 +2,7 @@
 // by `hub start` reads Redis (the queue rules live above the hub, and it caches: Redis is read at most once per
 // its interval); the hub keeps the readings' history to tell items/s and an ETA.
 import type { TaskSpec } from './protocol.js'
-import type { TaskEntry } from './task-book.js'
+import type { TaskEntry } from './task-entry.js'
 import { groupOf } from './task-views.js'
 
 /** A task whose queues are asked about. */

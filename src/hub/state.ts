@@ -4,10 +4,12 @@ import { LogStore } from './logs.js'
 import { NodeRegistry, UPSTREAM_CAPABILITIES } from './nodes.js'
 import type { Capability, NodeInfo, TaskConfig, TaskSpec } from './protocol.js'
 import { DEFAULT_GROUP, servedGroup } from './scheduler.js'
-import { type AddResult, type EndedBy, type PersistedTasks, TaskBook, type TaskEntry } from './task-book.js'
+import { type AddResult, type PersistedTasks, TaskBook } from './task-book.js'
+import type { EndedBy, TaskEntry } from './task-entry.js'
 import { type StoredToken, TokenRegistry } from './tokens.js'
 
-export type { PersistedTasks, TaskEntry } from './task-book.js'
+export type { PersistedTasks } from './task-book.js'
+export type { TaskEntry } from './task-entry.js'
 
 /** What the state file keeps: the task list, and the scoped tokens (digests; absent in files made before them). */
 export type PersistedHub = PersistedTasks & { tokens?: StoredToken[] }

@@ -6,7 +6,8 @@ import { writeFileAtomic } from '../lib/fs.js'
 import type { TaskSpec } from './protocol.js'
 import { isRole } from './roles.js'
 import type { PersistedHub } from './state.js'
-import type { PersistedTasks, TaskEntry } from './task-book.js'
+import type { PersistedTasks } from './task-book.js'
+import type { TaskEntry } from './task-entry.js'
 import type { StoredToken } from './tokens.js'
 
 const VERSION = 2

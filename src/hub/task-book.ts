@@ -2,25 +2,8 @@
 // priority changes, and the upstream and per-group views of it. Persisted whole as PersistedTasks.
 import type { GroupTasks, TaskDetails, TaskList, TaskSpec, TaskState } from './protocol.js'
 import { DEFAULT_GROUP, nextOf, pendingOrder, preempts, ready } from './scheduler.js'
+import type { EndedBy, TaskEntry } from './task-entry.js'
 import { findNamed, groupLists, groupOf, priorityOf, taskDetails, taskList, view } from './task-views.js'
-
-export type EndedBy = 'finish' | 'auto-finish' | 'cancel'
-
-export interface TaskEntry {
-  /** The hub's own id (names may repeat upstream). */
-  id: number
-  /** As registered (a priority change updates `priority`). */
-  spec: TaskSpec
-  status: TaskState
-  /** The tasks `after` named, resolved at registration: the latest earlier task of each name. */
-  after_ids: number[]
-  queued: number
-  registered_at: string | null
-  started_at: string | null
-  finished_at: string | null
-  ended_by: EndedBy | null
-  preemptions: number
-}
 
 /** The part of the hub's state that survives a restart. */
 export interface PersistedTasks {

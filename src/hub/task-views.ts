@@ -2,7 +2,7 @@
 // and one task's details. The list itself (and every change to it) is TaskBook's.
 import type { GroupTasks, TaskDetails, TaskList, TaskState } from './protocol.js'
 import { DEFAULT_GROUP, DEFAULT_PRIORITY, pendingOrder, priorityName, type Schedulable } from './scheduler.js'
-import type { TaskEntry } from './task-book.js'
+import type { TaskEntry } from './task-entry.js'
 
 export const groupOf = (e: TaskEntry) => e.spec.group ?? DEFAULT_GROUP
 export const priorityOf = (e: TaskEntry) => e.spec.priority ?? DEFAULT_PRIORITY
