@@ -32,10 +32,11 @@ export function ago(iso: string, now = Date.now()): string {
 export function nodeTable(nodes: NodeInfo[]): string {
   if (!nodes.length) return 'No nodes registered.'
   return table(
-    ['ID', 'HOST', 'GROUP', 'ARCH', 'CPUS', 'STATUS', 'RUNTIME', 'ACTIVE', 'LAST SEEN'],
+    ['ID', 'HOST', 'ADDRESS', 'GROUP', 'ARCH', 'CPUS', 'STATUS', 'RUNTIME', 'ACTIVE', 'LAST SEEN'],
     nodes.map((n) => [
       n.id,
       n.hostname,
+      n.address ?? '-',
       n.group ? `${n.group}${n.group_explicit === false ? ' (auto)' : ''}` : 'default',
       n.architecture,
       n.cpu_count,

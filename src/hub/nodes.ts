@@ -22,7 +22,7 @@ interface NodeEntry {
   reports: Map<string, RuntimeErrorReport>
   /** The latest report received, for any task. */
   latest?: RuntimeErrorReport
-  /** The address its latest register or heartbeat came from (not shown on /api/nodes: upstream's shape). */
+  /** The address its latest register or heartbeat came from (on /api/nodes for gridcore nodes only). */
   address?: string
 }
 
@@ -140,6 +140,8 @@ export class NodeRegistry {
       ...n.info,
       ...(n.capabilities ? { capabilities: [...n.capabilities] } : {}),
       ...(n.latest ? { runtime_error: n.latest } : {}),
+      // A gridcore node's entry (one that declared capabilities); an upstream node's keeps upstream's shape.
+      ...(n.address && n.capabilities ? { address: n.address } : {}),
     }))
   }
 

@@ -6,7 +6,7 @@ import { DEFAULT_GROUP } from './scheduler.js'
 import type { HubState } from './state.js'
 import { groupOf } from './task-views.js'
 
-export interface OverviewNode extends NodeInfo {
+export interface OverviewNode extends Omit<NodeInfo, 'address'> {
   /** The address its latest register or heartbeat came from, when known. */
   address: string | null
   /** The task its group runs now (what it works on), or null. */

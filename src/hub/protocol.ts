@@ -133,6 +133,11 @@ export interface NodeInfo {
   capabilities?: string[]
   /** gridcore extension: the latest instance failure the node reported, for any task. */
   runtime_error?: RuntimeErrorReport
+  /**
+   * gridcore extension: the address the hub saw the node's latest register or heartbeat come from (for nodes that
+   * declared capabilities: an upstream node's entry keeps upstream's shape).
+   */
+  address?: string
   /** gridcore extension: GPUs the node found (nvidia-smi), when it reported them. */
   gpus?: number
 }

@@ -182,6 +182,7 @@ export function hubRoutes(deps: {
           logger.info(`node ${nodeId} registered`, {
             node: nodeId,
             hostname: r.hostname,
+            ...(ctx.remote ? { address: ctx.remote } : {}),
             cpus: r.cpu_count,
             ...(r.capabilities ? { capabilities: r.capabilities } : {}),
             ...(r.group ? { group: r.group, group_explicit: r.group_explicit ?? true } : {}),

@@ -313,6 +313,32 @@ describe('nodes', () => {
   })
 })
 
+describe('the address a node registered from', () => {
+  it('is the socket’s remote address, shown on GET /api/nodes for a gridcore node', () => {
+    const f = appFixture()
+    const d = f.app.decide({
+      method: 'POST',
+      target: '/gridnode/register',
+      header: (n) =>
+        ({ authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' })[n as 'authorization'],
+      remote: '10.0.0.7',
+    })
+    if (d.kind !== 'read-body') throw new Error(`expected a body read, got ${d.kind}`)
+    const { node_id } = JSON.parse(
+      d.handle(Buffer.from(JSON.stringify({ ...node, capabilities: ['command'] }))).body,
+    )
+    const r = f.call('GET', '/api/nodes')
+    expect(r.json).toEqual([expect.objectContaining({ id: node_id, address: '10.0.0.7' })])
+    expect(f.logs.some((l) => l.includes('"address":"10.0.0.7"'))).toBe(true)
+  })
+
+  it('is absent for an in-process request (no socket)', () => {
+    const f = appFixture()
+    f.call('POST', '/gridnode/register', { body: node })
+    expect(f.call('GET', '/api/nodes').json[0]).not.toHaveProperty('address')
+  })
+})
+
 describe('routing', () => {
   it('answers 404 for unknown paths, with no auth needed, and does not normalise paths like a URL parser', () => {
     const f = appFixture()

@@ -111,3 +111,20 @@ describe('heartbeats, stops and the sweep', () => {
     expect(r.heartbeat(beat('quiet')).known).toBe(false)
   })
 })
+
+describe('address', () => {
+  const gc = { ...node, capabilities: ['command'] }
+  it('lists where a gridcore node registered from; none in-process; an upstream node keeps upstream’s shape', () => {
+    const { r } = registry()
+    const a = r.register(gc, '10.0.0.7')
+    const b = r.register(gc)
+    const up = r.register(node, '10.0.0.9')
+    const list = r.list()
+    expect(list.find((n) => n.id === a)?.address).toBe('10.0.0.7')
+    expect(list.find((n) => n.id === b)).not.toHaveProperty('address')
+    expect(list.find((n) => n.id === up)).not.toHaveProperty('address')
+    expect(r.addressOf(up)).toBe('10.0.0.9') // kept for the status page
+    r.register({ ...gc, node_id: a }, '10.0.0.8')
+    expect(r.list().find((n) => n.id === a)?.address).toBe('10.0.0.8')
+  })
+})
