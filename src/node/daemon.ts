@@ -148,7 +148,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
     stopTimeoutMs: o.stopTimeoutMs,
     logger: log,
     logs,
-    beforeStart: (task) => recoverOwn(task, nodeId, log),
+    beforeStart: (task) => recoverOwn(task, nodeId, log, o.caPem),
     onChange: () => {
       const s = supervisor.status()
       const key = `${s.status}/${supervisor.active}/${s.error?.at}`
@@ -187,7 +187,14 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
   // an answer that came back unchanged sooner than task_poll_interval (an upstream hub does not hold) waits out the
   // rest of the interval, so nothing ever polls faster than that.
   const polling = (async () => {
+    // After a failed poll, a heartbeat goes first: a hub that restarted learns of this node again before it is
+    // asked for a task (as a stranger the node would be served image tasks only, and stop a command task's instances).
+    let lostHub = false
     while (!stop.aborted) {
+      if (lostHub) {
+        await heartbeat()
+        lostHub = hubDown
+      }
       const began = Date.now()
       let changed = false
       try {
@@ -211,6 +218,7 @@ export async function runNode(o: NodeOptions, ctx: NodeContext): Promise<NodeExi
       } catch (err) {
         if (stop.aborted) break
         if (!hubDown) log.warn(`could not poll the current task: ${(err as Error).message}`, { node: nodeId })
+        lostHub = true
       }
       const rest = o.pollMs - (Date.now() - began)
       if (!changed && rest > 0) await delay(rest, undefined, { signal: stop }).catch(() => {})

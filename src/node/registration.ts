@@ -52,9 +52,15 @@ export async function registerWithRetry(
 }
 
 /** Moves items this node's earlier instances left in their processing lists back to the input queue. */
-export async function recoverOwn(task: TaskConfig, nodeId: string, log: Logger): Promise<void> {
+export async function recoverOwn(
+  task: TaskConfig,
+  nodeId: string,
+  log: Logger,
+  caPem?: string,
+): Promise<void> {
   if (!task.input_redis || !task.input_queue) return
-  const redis = await openRedis(task.input_redis)
+  // A rediss:// task (a cluster across machines) is verified against the cluster CA.
+  const redis = await openRedis(task.input_redis, { caPem })
   try {
     const keys = queueKeys(task.input_queue, task.output_queue ?? defaultOutputQueue(task.input_queue))
     const r = await recoverExpired(redis, keys, {
