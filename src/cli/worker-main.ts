@@ -1,6 +1,6 @@
 // `gridcore worker` without oclif's start-up, which a run's first item would wait for (about 0.1 s, more on a busy
 // machine): the plain form nodes start (`worker --filter CMD [--batch N] [--item-timeout D] [--max-attempts N]
-// [--json]`) is read here; any other argv (help, a bad or unknown flag) goes through oclif as usual.
+// [--lease D] [--json]`) is read here; any other argv (help, a bad or unknown flag) goes through oclif as usual.
 import { readFileSync } from 'node:fs'
 import { parseDuration } from '../lib/duration.js'
 import { GridcoreError, oneLine } from '../lib/errors.js'
@@ -15,10 +15,12 @@ export interface WorkerFlags {
   batch: number
   itemTimeoutMs: number
   maxAttempts: number
+  /** How long a batch stays this worker's without a renewal (run --lease). */
+  leaseMs: number
   json: boolean
 }
 
-export const WORKER_DEFAULTS = { batch: 100, itemTimeoutMs: 30_000, maxAttempts: 3 } as const
+export const WORKER_DEFAULTS = { batch: 100, itemTimeoutMs: 30_000, maxAttempts: 3, leaseMs: 30_000 } as const
 
 const int = (min: number, max: number) => (v: string) =>
   /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? Number(v) : undefined
@@ -29,12 +31,18 @@ const duration = (v: string) => {
     return undefined
   }
 }
+/** A lease under 1 s goes through oclif, which refuses it in one line. */
+const lease = (v: string) => {
+  const ms = duration(v)
+  return ms !== undefined && ms >= 1_000 ? ms : undefined
+}
 /** Each value flag: the field it sets and how its text reads (undefined: not valid here). */
 const VALUE_FLAGS: Record<string, [keyof WorkerFlags, (v: string) => string | number | undefined]> = {
   '--filter': ['filter', (v) => v],
   '--batch': ['batch', int(1, 5000)],
   '--item-timeout': ['itemTimeoutMs', duration],
   '--max-attempts': ['maxAttempts', int(1, Number.MAX_SAFE_INTEGER)],
+  '--lease': ['leaseMs', lease],
 }
 
 /** The flags of a plain worker argv (after `worker`), or undefined for anything oclif should handle. */
@@ -80,6 +88,7 @@ export function workerOptions(
     batchSize: f.batch,
     itemTimeoutMs: f.itemTimeoutMs,
     maxAttempts: f.maxAttempts,
+    leaseMs: f.leaseMs,
     env: filterEnv,
     signal,
     log,

@@ -89,6 +89,10 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
       description: '--command: fail a batch when the filter answers nothing this long',
       default: '30s',
     }),
+    lease: durationFlag({
+      description:
+        '--command: a batch a worker stops renewing (a dead or cut-off node) is taken back after this long (default: 30s; at least 1s)',
+    }),
     'stall-timeout': durationFlag({
       description: 'fail (exit 8) after this long without progress once the task runs',
       default: '2m',
@@ -107,8 +111,17 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
     const gpus = flags.gpus === undefined ? undefined : gpusArg(flags.gpus)
     if (gpus !== undefined && !flags.image)
       throw new GridcoreError('USAGE', '--gpus needs --image: GPUs are given to containers, not to a command')
+    if (flags.lease !== undefined && flags.lease < 1_000)
+      throw new GridcoreError(
+        'USAGE',
+        `--lease must be at least 1s (a worker renews it every third of it), got ${flags.lease} ms`,
+      )
     const job: RunWhat | undefined = flags.command
-      ? { command: flags.command, itemTimeoutMs: flags['item-timeout'] }
+      ? {
+          command: flags.command,
+          itemTimeoutMs: flags['item-timeout'],
+          ...(flags.lease !== undefined ? { leaseMs: flags.lease } : {}),
+        }
       : flags.consumer
         ? { consumer: flags.consumer }
         : flags.image

@@ -4,6 +4,7 @@ import { Flags } from '@oclif/core'
 import { GridcoreCommand } from '../cli/base-command.js'
 import { durationFlag } from '../cli/flags.js'
 import { WORKER_DEFAULTS, workerOptions } from '../cli/worker-main.js'
+import { GridcoreError } from '../lib/errors.js'
 import { waitForShutdownSignal } from '../lib/signals.js'
 import { type FilterWorkerStats, runFilterWorker } from '../run/filter-worker.js'
 
@@ -28,10 +29,17 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
       default: '30s',
     }),
     'max-attempts': Flags.integer({ default: WORKER_DEFAULTS.maxAttempts, min: 1 }),
+    lease: durationFlag({
+      description:
+        'a batch stays this worker’s while it renews it; unrenewed this long, it is given back (at least 1s)',
+      default: '30s',
+    }),
   }
 
   async run(): Promise<FilterWorkerStats> {
     const { flags } = this
+    if (flags.lease < 1_000)
+      throw new GridcoreError('USAGE', `--lease must be at least 1s, got ${flags.lease} ms`)
     const stop = new AbortController()
     waitForShutdownSignal().then(() => stop.abort())
     const f = {
@@ -39,6 +47,7 @@ export default class Worker extends GridcoreCommand<typeof Worker> {
       batch: flags.batch,
       itemTimeoutMs: flags['item-timeout'],
       maxAttempts: flags['max-attempts'],
+      leaseMs: flags.lease,
     }
     const w = workerOptions(f, process.env, stop.signal)
     this.secrets.push(...w.secrets)

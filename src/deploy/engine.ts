@@ -2,14 +2,10 @@
 // Docker engine answers (within a bound: a hung socket is no engine). The choices are in local-cluster/choose.ts.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { paths } from '../lib/paths.js'
 
 export type EngineChoice = 'auto' | 'embedded' | 'native'
 export type RuntimeChoice = 'auto' | 'docker' | 'process'
-
-/** This package's CLI entry, for starting embedded daemons as `node bin/run.js hub start …`. */
-export const GRIDCORE_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 export interface NativeBinaries {
   computehub: string

@@ -5,9 +5,13 @@ import { delimiter, isAbsolute, resolve } from 'node:path'
 import { splitArgv } from '../cluster/tasks.js'
 import type { TaskConfig } from '../hub/protocol.js'
 import { configError } from '../lib/errors.js'
+import { SELF, selfArgv } from '../lib/self.js'
 
 export interface AllowListOptions {
-  /** allowed_commands: bare names (looked up on PATH), absolute paths, or "*" for any program and the shell. */
+  /**
+   * allowed_commands: bare names (looked up on PATH), absolute paths, or "*" for any program and the shell.
+   * "gridcore" is gridcore's own worker (what `run --command` registers), run as this node's own gridcore.
+   */
   commands: string[]
   /** allow_shell: accept `shell: true` tasks (run through /bin/sh -c). */
   allowShell: boolean
@@ -34,6 +38,8 @@ export type Verdict = { argv: string[]; argv0?: string } | { refused: string }
 export class AllowList {
   readonly any: boolean
   readonly shell: boolean
+  /** "gridcore" is listed: gridcore's own worker may run (with allow_shell: its filter is a shell line). */
+  readonly self: boolean
   readonly programs: AllowedProgram[]
   private readonly path: string
 
@@ -42,8 +48,9 @@ export class AllowList {
     const cwd = o.cwd ?? process.cwd()
     this.any = o.commands.includes('*')
     this.shell = this.any || o.allowShell
+    this.self = o.commands.includes(SELF)
     this.programs = o.commands
-      .filter((c) => c !== '*')
+      .filter((c) => c !== '*' && c !== SELF)
       .map((entry) => {
         if (!entry || (!isAbsolute(entry) && entry.includes('/'))) {
           throw configError(
@@ -80,11 +87,13 @@ export class AllowList {
     }
     const program = argv[0]
     if (!program) return { refused: `task "${task.task_name}" has an empty command` }
+    if (program === SELF) return this.checkSelf(task.task_name, argv)
     if (this.any) return { argv }
     if (!this.programs.length) {
       return {
-        refused:
-          'this node allows no commands (allowed_commands is empty in gridnode.toml): list the programs it may run (or --allow-command), or ["*"] for any',
+        refused: this.self
+          ? `command "${program}" is not allowed: this node's allowed_commands lists only gridcore (its worker): add the program to allowed_commands in gridnode.toml (or --allow-command)`
+          : 'this node allows no commands (allowed_commands is empty in gridnode.toml): list the programs it may run (or --allow-command), or ["*"] for any',
       }
     }
     const found = findProgram(program, this.path, cwd)
@@ -99,6 +108,30 @@ export class AllowList {
     return {
       refused: `command "${program}" (${real}) is not in this node's allowed_commands (${allowed}): add its path to allowed_commands in gridnode.toml (or --allow-command)`,
     }
+  }
+
+  /**
+   * A command that starts with a bare `gridcore` runs as this node's own gridcore (its Node.js and its CLI entry,
+   * whatever PATH holds). Listing "gridcore" allows its worker only (`gridcore worker`, what `run --command`
+   * registers), and since the worker's filter is a shell command line, only with allow_shell as well.
+   */
+  private checkSelf(name: string, argv: string[]): Verdict {
+    if (this.any) return { argv: selfArgv(argv.slice(1)) }
+    const how =
+      'allow it with --allow-command gridcore --allow-shell (in gridnode.toml: allowed_commands = ["gridcore"] and allow_shell = true; its filter is a shell command line), or any program with allowed_commands = ["*"]'
+    if (!this.self)
+      return {
+        refused: `task "${name}" runs gridcore's worker (gridcore run --command), which this node does not allow: ${how}`,
+      }
+    if (argv[1] !== 'worker')
+      return {
+        refused: `task "${name}" runs "gridcore ${argv[1] ?? ''}": allowed_commands "gridcore" allows only gridcore's worker (gridcore run --command)`,
+      }
+    if (!this.shell)
+      return {
+        refused: `task "${name}" runs gridcore's worker, whose filter is a shell command line, and this node refuses shell commands: ${how}`,
+      }
+    return { argv: selfArgv(argv.slice(1)) }
   }
 }
 

@@ -2,6 +2,7 @@
 // declares "command" to the hub, so a command task reaches it and is refused as an Error that names the flags its
 // owner can pass, instead of being skipped in silence.
 import type { Capability, TaskConfig } from '../hub/protocol.js'
+import { SELF } from '../lib/self.js'
 import { type InstanceSpec, type RunningInstance, type Runtime, StartError } from './runtime.js'
 
 export class ImageOnlyRuntime implements Runtime {
@@ -32,7 +33,8 @@ export class ImageOnlyRuntime implements Runtime {
 }
 
 export function refusal(task: TaskConfig): string {
-  return `task "${task.task_name}" runs a command, and this volunteer node runs container images only: its owner can allow commands with --runtime process (any program) or --allow-command PROGRAM (in gridnode.toml: runtime = "process", or allowed_commands)`
+  const worker = Array.isArray(task.command) && task.command[0] === SELF
+  return `task "${task.task_name}" runs a command, and this volunteer node runs container images only: its owner can allow commands with --runtime process (any program) or --allow-command PROGRAM (in gridnode.toml: runtime = "process", or allowed_commands)${worker ? '; this one is gridcore run --command, allowed alone by --allow-command gridcore --allow-shell' : ''}`
 }
 
 /** The task as an image task: a task with both an image and a command runs its image here. */

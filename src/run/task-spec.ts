@@ -1,10 +1,11 @@
 // What runs each item of a run, and the hub task that makes nodes run it.
-import { GRIDCORE_BIN } from '../deploy/engine.js'
 import type { Capability, Gpus, TaskSpec } from '../hub/protocol.js'
+import { SELF } from '../lib/self.js'
 import type { RedisUrl } from '../redis/url.js'
 
 export type RunWhat =
-  | { command: string; itemTimeoutMs: number }
+  /** leaseMs: how long a worker's batch stays its own without a renewal (default 30 s). */
+  | { command: string; itemTimeoutMs: number; leaseMs?: number }
   | { consumer: string }
   /** gpus: per container (--gpus), for nodes with NVIDIA GPUs. */
   | { image: string; gpus?: Gpus }
@@ -31,16 +32,17 @@ export function taskSpecFor(
   if ('image' in what)
     return { ...base, image: what.image, ...(what.gpus !== undefined && { gpus: what.gpus }) }
   if ('consumer' in what) return { ...base, command: what.consumer, shell: true, cwd }
+  // A bare `gridcore`: each node runs it as its own gridcore (this machine's paths mean nothing on another host).
   return {
     ...base,
     command: [
-      process.execPath,
-      GRIDCORE_BIN,
+      SELF,
       'worker',
       '--filter',
       what.command,
       '--item-timeout',
       String(what.itemTimeoutMs / 1000),
+      ...(what.leaseMs === undefined ? [] : ['--lease', String(what.leaseMs / 1000)]),
     ],
     cwd,
   }

@@ -9,6 +9,7 @@ describe('parseWorkerArgv', () => {
       batch: 100,
       itemTimeoutMs: 30_000,
       maxAttempts: 3,
+      leaseMs: 30_000,
       json: false,
     })
     expect(
@@ -19,9 +20,11 @@ describe('parseWorkerArgv', () => {
         '0.7',
         '--max-attempts',
         '5',
+        '--lease',
+        '2.5',
         '--json',
       ]),
-    ).toEqual({ filter: 'cat', batch: 250, itemTimeoutMs: 700, maxAttempts: 5, json: true })
+    ).toEqual({ filter: 'cat', batch: 250, itemTimeoutMs: 700, maxAttempts: 5, leaseMs: 2_500, json: true })
     expect(parseWorkerArgv(['--filter', 'a=b', '--item-timeout=500ms'])).toMatchObject({
       filter: 'a=b',
       itemTimeoutMs: 500,
@@ -42,6 +45,7 @@ describe('parseWorkerArgv', () => {
       ['--filter', 'cat', '--item-timeout', '-1'],
       ['--filter', 'cat', '--max-attempts', 'x'],
       ['--filter', 'cat', '--json=yes'],
+      ['--filter', 'cat', '--lease', '500ms'],
     ])
       expect(parseWorkerArgv(argv), argv.join(' ')).toBeUndefined()
   })

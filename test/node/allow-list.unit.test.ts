@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from '
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { TaskConfig } from '../../src/hub/protocol.js'
+import { GRIDCORE_BIN } from '../../src/lib/self.js'
 import { AllowList, findProgram } from '../../src/node/allow-list.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -112,6 +113,41 @@ describe('AllowList', () => {
       expect(() => list([entry])).toThrow(/must be a program name \(looked up on PATH\) or an absolute path/)
     },
   )
+})
+
+describe('a command that starts with a bare gridcore (what run --command registers)', () => {
+  const worker = task(['gridcore', 'worker', '--filter', 'sed -u s/a/b/', '--item-timeout', '30'])
+  const own = [process.execPath, GRIDCORE_BIN, 'worker', '--filter', 'sed -u s/a/b/', '--item-timeout', '30']
+
+  it('runs as this node’s own gridcore, whatever PATH holds (no gridcore on it here)', () => {
+    expect(findProgram('gridcore', PATH, dir)).toBeUndefined()
+    expect(list(['*']).check(worker, dir)).toEqual({ argv: own })
+    expect(list(['gridcore'], true).check(worker, dir)).toEqual({ argv: own })
+  })
+
+  it('listing gridcore allows its worker only, and only with allow_shell (its filter is a shell line)', () => {
+    expect(list(['gridcore']).check(worker, dir)).toEqual({
+      refused: expect.stringMatching(
+        /^task "t" runs gridcore's worker, whose filter is a shell command line, and this node refuses shell commands: allow it with --allow-command gridcore --allow-shell/,
+      ),
+    })
+    expect(list(['gridcore'], true).check(task(['gridcore', 'push', '--redis', 'redis://x']), dir)).toEqual({
+      refused: `task "t" runs "gridcore push": allowed_commands "gridcore" allows only gridcore's worker (gridcore run --command)`,
+    })
+    expect(list(['tool'], true).check(worker, dir)).toEqual({
+      refused: expect.stringMatching(
+        /^task "t" runs gridcore's worker \(gridcore run --command\), which this node does not allow: allow it with --allow-command gridcore --allow-shell/,
+      ),
+    })
+  })
+
+  it('is not looked up on PATH, and a list of gridcore alone allows no other program', () => {
+    const l = list(['gridcore'], true)
+    expect(l.missing).toEqual([])
+    expect(l.check(task(['tool']), dir)).toEqual({
+      refused: expect.stringMatching(/lists only gridcore \(its worker\)/),
+    })
+  })
 })
 
 describe('findProgram', () => {

@@ -47,6 +47,14 @@ describe('ImageOnlyRuntime', () => {
     await expect(r.start({ task: t, nodeId: 'n', instance: 0, env: {} })).rejects.toThrow(why)
   })
 
+  it('names --allow-command gridcore --allow-shell for a run --command task', () => {
+    const r = new ImageOnlyRuntime(inner(['image']))
+    const t = task({ task_name: 'run-1', command: ['gridcore', 'worker', '--filter', 'sed -u s/^/r:/'] })
+    expect(r.cannotRun(t)).toMatch(
+      /--allow-command PROGRAM \(in gridnode.toml: runtime = "process", or allowed_commands\); this one is gridcore run --command, allowed alone by --allow-command gridcore --allow-shell$/,
+    )
+  })
+
   it('runs a task with an image and a command as its image, without the command fields', async () => {
     const base = inner(['image'])
     const r = new ImageOnlyRuntime(base)

@@ -5,7 +5,7 @@ import { type LocalClusterState, type ProcessRecord, writeLocalCluster } from '.
 import type { PartName } from '../../cluster/local-processes.js'
 import { LOCAL } from '../../cluster/resolve.js'
 import type { Paths } from '../../lib/paths.js'
-import { GRIDCORE_BIN } from '../engine.js'
+import { GRIDCORE_BIN } from '../../lib/self.js'
 import { redisContainerName } from '../redis-docker.js'
 import type { Choice } from './choose.js'
 

@@ -45,6 +45,8 @@ export interface RunRecord {
   gpus?: Gpus | null
   /** --command's --item-timeout, in seconds. */
   item_timeout_s: number | null
+  /** --command's --lease, in seconds (absent or null: the worker's default). */
+  lease_s?: number | null
   cwd: string
   started: string
   finished: string | null
@@ -113,6 +115,7 @@ export function newRecord(o: {
     image: 'image' in o.what ? o.what.image : null,
     gpus: 'image' in o.what ? (o.what.gpus ?? null) : null,
     item_timeout_s: 'command' in o.what ? o.what.itemTimeoutMs / 1000 : null,
+    lease_s: 'command' in o.what && o.what.leaseMs !== undefined ? o.what.leaseMs / 1000 : null,
     cwd: o.cwd,
     started: new Date().toISOString(),
     finished: null,
@@ -130,7 +133,12 @@ export function newRecord(o: {
 
 /** What ran each item, from a record (a --resume or --retry without a new command). */
 export function recordedWhat(r: RunRecord): RunWhat {
-  if (r.command !== null) return { command: r.command, itemTimeoutMs: (r.item_timeout_s ?? 30) * 1000 }
+  if (r.command !== null)
+    return {
+      command: r.command,
+      itemTimeoutMs: (r.item_timeout_s ?? 30) * 1000,
+      ...(typeof r.lease_s === 'number' ? { leaseMs: r.lease_s * 1000 } : {}),
+    }
   if (r.consumer !== null) return { consumer: r.consumer }
   return { image: r.image ?? '', ...(r.gpus != null && { gpus: r.gpus }) }
 }

@@ -1,6 +1,5 @@
 // The record up writes before anything starts and updates as each process gets a pid: what down reads.
 import { describe, expect, it } from 'vitest'
-import { GRIDCORE_BIN } from '../../../src/deploy/engine.js'
 import {
   clusterFiles,
   startingRecord,
@@ -9,6 +8,7 @@ import {
   withRunning,
 } from '../../../src/deploy/local-cluster/record.js'
 import { paths } from '../../../src/lib/paths.js'
+import { GRIDCORE_BIN } from '../../../src/lib/self.js'
 
 const p = paths({ GRIDCORE_HOME: '/h' })
 const files = clusterFiles(p, 6379, true)
