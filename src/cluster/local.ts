@@ -63,10 +63,35 @@ export interface LocalClusterState {
     image?: string
     port?: number
   }
+  /** gridcore up --listen: where the hub and Redis listen beyond loopback, and the host other machines use. */
+  listen?: { address: string; advertise: string; tls: boolean }
+  /** The cluster's TLS files (up --listen without --insecure-plaintext), in Redis's data dir. */
+  tls?: {
+    dir: string
+    ca_file: string
+    ca_key_file: string
+    cert_file: string
+    key_file: string
+    ca_fingerprint: string
+    /** Whether this cluster's up made the CA (false: kept with the data of an earlier cluster). */
+    ca_created: boolean
+  }
+  /** The file (0600, beside Redis's data) holding the node token of the cluster's join string. */
+  join_token_file?: string
   managed_by_skill?: boolean
   managed_by?: string
   created_at?: string
   [key: string]: unknown
+}
+
+/** The cluster CA a recorded TLS cluster's hub and Redis are verified against (undefined: plain, or unreadable). */
+export function localCaPem(state: LocalClusterState): string | undefined {
+  if (!state.tls?.ca_file) return undefined
+  try {
+    return readFileSync(state.tls.ca_file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 export function writeLocalCluster(state: LocalClusterState, p: Paths = defaultPaths()): void {

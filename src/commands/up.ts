@@ -5,7 +5,7 @@ import { GridcoreCommand } from '../cli/base-command.js'
 import { localPortFlags } from '../cli/local-flags.js'
 import { stepShower } from '../cli/steps.js'
 import { bringUp } from '../deploy/local-cluster/bring-up.js'
-import { type UpResult, upText } from '../deploy/local-cluster/result.js'
+import { plaintextNote, type UpResult, upText } from '../deploy/local-cluster/result.js'
 import { upSettings } from '../deploy/local-cluster/settings.js'
 
 export default class Up extends GridcoreCommand<typeof Up> {
@@ -20,10 +20,16 @@ With a cluster recorded, up checks each process (pid, start time, port) and rest
 config and AOF, then the hub, then the node — keeping token, password, data and tasks.
 --engine auto uses the upstream binaries when installed (gridcore fetch) and Docker runs, else gridcore's embedded
 hub and node. --runtime auto runs items as Docker containers when an engine answers, else as local processes.
-The local node may run any command (allowed_commands = ["*"]): it is your own machine.`
+The local node may run any command (allowed_commands = ["*"]): it is your own machine.
+--listen ADDR also serves other machines on that address of this machine (0.0.0.0 only when asked): the hub over
+HTTPS and Redis over TLS only, with a cluster CA made here (kept with the data by down); tasks carry Redis URLs with
+the advertised host (--advertise), and up prints a join string (--json: join) for gridcore join on those machines.
+Run again, up prints the same join string (its node token "up-join" is kept; token revoke up-join makes the next up
+mint another). --insecure-plaintext turns TLS off, for trusted networks and upstream gridnodes.`
   static override examples = [
     '<%= config.bin %> up',
     '<%= config.bin %> up --runtime process --hub-port 18080 --install-missing',
+    '<%= config.bin %> up --listen 10.0.0.5 --json',
   ]
   static override flags = {
     engine: Flags.option({
@@ -43,6 +49,19 @@ The local node may run any command (allowed_commands = ["*"]): it is your own ma
       description: 'install redis-server with apt-get or brew when it is missing',
       default: false,
     }),
+    listen: Flags.string({
+      description:
+        'also serve other machines on this address of this machine (0.0.0.0: every interface); TLS unless --insecure-plaintext',
+    }),
+    advertise: Flags.string({
+      description:
+        'with --listen: the host name or address other machines use (default: the --listen address, or the first non-loopback address for 0.0.0.0)',
+    }),
+    'insecure-plaintext': Flags.boolean({
+      description:
+        'with --listen: no TLS (trusted networks, upstream gridnodes): tokens, the Redis password and items cross the network unencrypted',
+      default: false,
+    }),
   }
 
   async run(): Promise<UpResult> {
@@ -55,8 +74,13 @@ The local node may run any command (allowed_commands = ["*"]): it is your own ma
       redisPort: flags['redis-port'],
       parallelism: flags.parallelism,
       installMissing: flags['install-missing'],
+      listen: flags.listen,
+      advertise: flags.advertise,
+      insecurePlaintext: flags['insecure-plaintext'],
     })
     const r = await bringUp(settings, stepShower(this.jsonEnabled()))
+    const plain = plaintextNote(r)
+    if (plain) this.note(plain)
     this.say(upText(r))
     return r
   }

@@ -11,10 +11,28 @@ export interface LocalConfigs {
   node: string
 }
 
+/** up --listen: the hub's addresses, TLS files and the Redis URL it gives submit tokens. */
+export interface ListenConfig {
+  /** HOST:PORT on the listen address. */
+  bind: string
+  /** Loopback beside it (none for a wildcard). */
+  alsoBind: string[]
+  /** The advertised Redis URL (password included; the file is 0600). */
+  redisUrl: string
+  /** Absent with --insecure-plaintext. */
+  tls?: { cert: string; key: string; ca: string }
+}
+
 /** Writes both files (0600: they hold the token); refuses to overwrite files gridcore did not write. */
 export function writeLocalConfigs(
   dir: string,
-  o: { hubPort: number; token: string; parallelism: number; runtime: 'docker' | 'process' | 'auto' },
+  o: {
+    hubPort: number
+    token: string
+    parallelism: number
+    runtime: 'docker' | 'process' | 'auto'
+    listen?: ListenConfig
+  },
 ): LocalConfigs {
   const hub = join(dir, 'computehub.toml')
   const node = join(dir, 'gridnode.toml')
@@ -26,15 +44,29 @@ export function writeLocalConfigs(
     }
   }
   const q = JSON.stringify
-  writeFileAtomic(hub, `${MARK}\nbind = ${q(`127.0.0.1:${o.hubPort}`)}\ntoken = ${q(o.token)}\n`, {
-    mode: 0o600,
-    dirMode: 0o700,
-  })
+  const l = o.listen
+  const hubLines = [
+    MARK,
+    `bind = ${q(l ? l.bind : `127.0.0.1:${o.hubPort}`)}`,
+    `token = ${q(o.token)}`,
+    ...(l
+      ? [
+          '# gridcore additions (upstream computehub ignores them)',
+          `also_bind = ${q(l.alsoBind)}`,
+          `redis_url = ${q(l.redisUrl)}`,
+          ...(l.tls
+            ? [`tls_cert = ${q(l.tls.cert)}`, `tls_key = ${q(l.tls.key)}`, `tls_ca = ${q(l.tls.ca)}`]
+            : []),
+        ]
+      : []),
+    '',
+  ]
+  writeFileAtomic(hub, hubLines.join('\n'), { mode: 0o600, dirMode: 0o700 })
   writeFileAtomic(
     node,
     [
       MARK,
-      `server_url = ${q(`http://127.0.0.1:${o.hubPort}`)}`,
+      `server_url = ${q(`${l?.tls ? 'https' : 'http'}://127.0.0.1:${o.hubPort}`)}`,
       `token = ${q(o.token)}`,
       `parallelism = ${o.parallelism}`,
       'heartbeat_interval = 1',
@@ -45,6 +77,7 @@ export function writeLocalConfigs(
       'network_mode = "host"',
       'allowed_commands = ["*"]',
       'task_poll_interval = 0.2',
+      ...(l?.tls ? [`ca_file = ${q(l.tls.ca)}`] : []),
       '',
     ].join('\n'),
     { mode: 0o600, dirMode: 0o700 },

@@ -8,8 +8,8 @@ import { startTimeOf } from '../lib/proc.js'
 import {
   busy,
   type LaunchedRedis,
+  launchedUrl,
   type RedisLaunchOptions,
-  redisUrlFor,
   waitForRedis,
   writeRedisConfig,
 } from './redis-launcher.js'
@@ -61,9 +61,9 @@ export async function launchDockerRedis(opts: RedisLaunchOptions): Promise<Launc
     },
   })
   await container.start()
-  const url = redisUrlFor(opts.port, opts.password)
+  const url = launchedUrl(opts)
   try {
-    await waitForRedis(url, opts.timeoutMs ?? 20_000, () => false)
+    await waitForRedis(url, opts.timeoutMs ?? 20_000, () => false, opts.tls?.caPem)
   } catch (err) {
     const logs = await container.logs({ stdout: true, stderr: true, tail: 3 }).catch(() => '')
     await container.remove({ force: true }).catch(() => {})

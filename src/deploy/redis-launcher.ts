@@ -9,6 +9,7 @@ import { GridcoreError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
 import { startTimeOf } from '../lib/proc.js'
 import { openRedis } from '../redis/client.js'
+import { bindAddresses, withRedisTls } from '../redis/tls-config.js'
 import { portFree } from './ports.js'
 
 export type RedisMode = 'binary' | 'docker'
@@ -26,6 +27,10 @@ export interface RedisLaunchOptions {
   timeoutMs?: number
   /** Called synchronously with the pid as soon as the OS gave one (binary mode). */
   onPid?: (pid: number) => void
+  /** up --listen: addresses to bind beside loopback (0.0.0.0 for every interface). */
+  listen?: string[]
+  /** TLS only (rediss://): the server certificate, its key and the CA, as paths relative to dataDir. */
+  tls?: { certFile: string; keyFile: string; caFile: string; caPem: string }
 }
 
 export interface LaunchedRedis {
@@ -86,12 +91,35 @@ export function keptPassword(dataDir: string): string | undefined {
 export const redisUrlFor = (port: number, password: string) =>
   `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`
 
-/** The config file's path in a data dir, and writes it (0600) unless reusing an existing one. */
+/**
+ * The config file's path in a data dir, and writes it (0600) unless reusing an existing one. `dirInside` is where
+ * Redis sees the data dir (in Docker: /data); the TLS files are named by their place there.
+ */
 export function writeRedisConfig(opts: RedisLaunchOptions, dirInside = opts.dataDir): string {
   const configPath = join(opts.dataDir, 'redis.conf')
-  if (!(opts.reuseConfig && existsSync(configPath)))
-    writeFileAtomic(configPath, redisConfig({ ...opts, dataDir: dirInside }), { mode: 0o600 })
+  if (!(opts.reuseConfig && existsSync(configPath))) {
+    const bind = opts.listen?.length ? bindAddresses(opts.listen).join(' ') : undefined
+    const base = redisConfig({ ...opts, dataDir: dirInside, bind })
+    const t = opts.tls
+    const text = t
+      ? withRedisTls(base, {
+          tlsPort: opts.port,
+          password: opts.password,
+          certFile: join(dirInside, t.certFile),
+          keyFile: join(dirInside, t.keyFile),
+          caFile: join(dirInside, t.caFile),
+          listen: opts.listen,
+        })
+      : base
+    writeFileAtomic(configPath, text, { mode: 0o600 })
+  }
   return configPath
+}
+
+/** The URL a launched Redis answers on this machine: rediss:// when it serves TLS only. */
+export function launchedUrl(opts: Pick<RedisLaunchOptions, 'port' | 'password' | 'tls'>): string {
+  const url = redisUrlFor(opts.port, opts.password)
+  return opts.tls ? url.replace(/^redis:/, 'rediss:') : url
 }
 
 /** Starts redis-server (the binary) on opts.port with its data and config in opts.dataDir. */
@@ -118,9 +146,9 @@ export async function launchRedis(opts: RedisLaunchOptions): Promise<LaunchedRed
     exited = -1
   })
   if (opts.detached) child.unref()
-  const url = redisUrlFor(opts.port, opts.password)
+  const url = launchedUrl(opts)
   try {
-    await waitForRedis(url, opts.timeoutMs ?? 10_000, () => exited !== null)
+    await waitForRedis(url, opts.timeoutMs ?? 10_000, () => exited !== null, opts.tls?.caPem)
   } catch (err) {
     for (let i = 0; i < 20 && exited === null; i++) await delay(25)
     if (exited === null) child.kill('SIGKILL')
@@ -144,12 +172,17 @@ export async function launchRedis(opts: RedisLaunchOptions): Promise<LaunchedRed
   }
 }
 
-export async function waitForRedis(url: string, timeoutMs: number, gone: () => boolean): Promise<void> {
+export async function waitForRedis(
+  url: string,
+  timeoutMs: number,
+  gone: () => boolean,
+  caPem?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (gone()) throw new Error('it exited')
     try {
-      const r = await openRedis(url, { connectTimeoutMs: 500 })
+      const r = await openRedis(url, { connectTimeoutMs: 500, caPem })
       r.disconnect()
       return
     } catch (err) {

@@ -1,15 +1,19 @@
 // The one bring-up path of a local cluster (gridcore up, run --local, demo) as named steps: look at what is
 // recorded, then start a new cluster (rolled back if a step fails or SIGINT/SIGTERM arrives), restart the parts
 // that died, finish an interrupted up, or do nothing.
-import { readLocalCluster } from '../../cluster/local.js'
+import { type LocalClusterState, localCaPem, readLocalCluster } from '../../cluster/local.js'
 import { type PartName, sameProcess } from '../../cluster/local-processes.js'
+import { loadProfile } from '../../cluster/profiles.js'
+import { LOCAL } from '../../cluster/resolve.js'
 import { GridcoreError } from '../../lib/errors.js'
 import { paths as defaultPaths, type Paths } from '../../lib/paths.js'
 import { stopDaemon } from '../procs.js'
 import { choose, describeChoice } from './choose.js'
-import { configure, recordedContext, type UpContext } from './context.js'
+import { configure, recordedContext, type UpContext, withClusterTls } from './context.js'
 import { heldMessage } from './down-report.js'
 import { clusterHealth } from './health.js'
+import { type JoinMade, joinString } from './join-token.js'
+import { listenMismatch } from './listen.js'
 import { planUp, type UpPlan } from './plan.js'
 import { checkPorts } from './preflight.js'
 import { partOf } from './record.js'
@@ -40,6 +44,9 @@ export async function bringUp(s: UpSettings, show: ShowStep, p: Paths = defaultP
   }
   try {
     const plan = await step('Look for a running local cluster', () => look(p), describePlan)
+    const recorded = plan.kind === 'nothing' || plan.kind === 'repair' ? readLocalCluster(p) : undefined
+    const mismatch = recorded && listenMismatch(recorded, s.listen)
+    if (mismatch) throw new GridcoreError('CONFIG', mismatch)
     if (plan.kind === 'redo') {
       const r = await step('Stop what an interrupted gridcore up started', () =>
         teardown({ purge: 'created' }, p),
@@ -50,7 +57,15 @@ export async function bringUp(s: UpSettings, show: ShowStep, p: Paths = defaultP
     let restarted: PartName[] = []
     if (plan.kind === 'repair') restarted = await repair(plan, s, p, stop.signal, step)
     if (plan.kind === 'fresh' || plan.kind === 'redo') await fresh(s, p, stop.signal, step)
-    const state = readLocalCluster(p)!
+    let state = readLocalCluster(p)!
+    const join = state.listen
+      ? await step(
+          'Make the join string for other machines',
+          () => joinFor(state, p),
+          (j) => (j.minted ? `a new node token "${j.token_name}"` : `node token "${j.token_name}" kept`),
+        )
+      : undefined
+    state = readLocalCluster(p)!
     const alreadyRunning = plan.kind === 'nothing' || plan.kind === 'repair'
     return upResult(state, {
       alreadyRunning,
@@ -58,6 +73,7 @@ export async function bringUp(s: UpSettings, show: ShowStep, p: Paths = defaultP
       stateFile: p.localClusterJson,
       startedAt,
       now: Date.now(),
+      join: join?.join,
     })
   } finally {
     stop.dispose()
@@ -87,11 +103,20 @@ async function fresh(s: UpSettings, p: Paths, signal: AbortSignal, step: ShowSte
     (d) => d,
   )
   try {
-    const ctx = await step(
+    let ctx = await step(
       'Write configuration',
       async () => configure(s, choice, p, signal),
       () => p.upstreamConfigDir,
     )
+    if (ctx.listen?.tls) {
+      const plain = ctx
+      ctx = await step(
+        'Make the cluster CA and certificates',
+        () => withClusterTls(plain),
+        (c) =>
+          `CA ${c.tls!.fingerprint} (${c.tls!.caCreated ? 'new' : 'kept with the data'}), server certificate for ${c.listen!.advertise}`,
+      )
+    }
     await step(
       'Start Redis',
       () => startRedis(ctx, { restart: false }),
@@ -154,6 +179,25 @@ async function repair(
     (d) => d,
   )
   return plan.restart
+}
+
+/** The join string of a listening cluster, through its hub on this machine with the admin token. */
+async function joinFor(state: LocalClusterState, p: Paths): Promise<JoinMade> {
+  const profile = loadProfile(LOCAL, p)
+  if (!profile || !state.listen || !state.join_token_file)
+    throw new GridcoreError(
+      'CONFIG',
+      `the local cluster's profile or join token file is missing: run gridcore down (it keeps the data), then gridcore up --listen again`,
+    )
+  return joinString({
+    listen: state.listen,
+    hubPort: state.computehub.port ?? Number(new URL(state.computehub.url).port),
+    hubUrl: state.computehub.url,
+    adminToken: profile.token,
+    caPem: localCaPem(state),
+    tokenFile: state.join_token_file,
+    fingerprint: state.tls?.ca_fingerprint,
+  })
 }
 
 function markRunning(ctx: UpContext): string {

@@ -32,11 +32,16 @@ export interface ChoiceFacts {
 
 const noDocker = (reason: string, fix: string) => new GridcoreError('CONFIG', `${reason}: ${fix}`)
 
-/** Pure: engine and runtime. The upstream gridnode runs only containers, so native needs the docker runtime. */
+/**
+ * Pure: engine and runtime. The upstream gridnode runs only containers, so native needs the docker runtime; a
+ * listening cluster runs the embedded hub.
+ */
 export function chooseEngine(
   engine: EngineChoice,
   runtime: RuntimeChoice,
   f: Pick<ChoiceFacts, 'docker' | 'binaries'>,
+  /** up --listen: the embedded hub (it serves loopback and the listen address, and HTTPS). */
+  listen = false,
 ): Pick<Choice, 'engine' | 'runtime' | 'docker' | 'binaries'> {
   const docker = f.docker === true
   if (runtime === 'docker' && f.docker !== true)
@@ -54,7 +59,7 @@ export function chooseEngine(
       )
     return { engine: 'native', runtime, docker, binaries: f.binaries }
   }
-  if (engine === 'auto' && f.binaries && runtime === 'docker')
+  if (engine === 'auto' && f.binaries && runtime === 'docker' && !listen)
     return { engine: 'native', runtime, docker, binaries: f.binaries }
   return { engine: 'embedded', runtime, docker }
 }
@@ -94,7 +99,7 @@ export async function choose(s: UpSettings): Promise<Choice> {
     binaries: installedBinaries(),
     redisServer,
   }
-  const engine = chooseEngine(s.engine, s.runtime, facts)
+  const engine = chooseEngine(s.engine, s.runtime, facts, Boolean(s.listen))
   const redis = chooseRedis(s.redis, facts, s.installMissing)
   if (redis.install) installRedis()
   return { ...engine, redis: redis.mode }

@@ -6,18 +6,23 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { LocalClusterState } from '../../cluster/local.js'
+import { caFileFor } from '../../cluster/profile-ca.js'
 import { loadProfile, saveProfile } from '../../cluster/profiles.js'
 import { LOCAL } from '../../cluster/resolve.js'
 import { configError } from '../../lib/errors.js'
 import type { Paths } from '../../lib/paths.js'
 import { startTimeOf } from '../../lib/proc.js'
 import { redactUrl } from '../../lib/redact.js'
+import { hostPort } from '../../net/join-string.js'
+import { tlsPaths } from '../../net/tls-files.js'
 import { splitRedisUrl } from '../../redis/url.js'
 import { writeLocalConfigs } from '../config-files.js'
 import { keptPassword, redisUrlFor } from '../redis-launcher.js'
 import type { Choice } from './choose.js'
+import { isWildcard, type ListenSettings } from './listen.js'
 import { type ClusterFiles, clusterFiles, RecordBook, startingRecord } from './record.js'
 import type { UpSettings } from './settings.js'
+import { type ClusterTls, makeClusterTls, recordedTls, tlsRecord } from './tls.js'
 
 export interface UpContext {
   readonly paths: Paths
@@ -37,6 +42,34 @@ export interface UpContext {
   readonly record: RecordBook
   /** Aborted by SIGINT/SIGTERM: a waiting step stops waiting. */
   readonly signal: AbortSignal
+  /** up --listen: the listen address and the advertised host; undefined: loopback only. */
+  readonly listen?: ListenSettings
+  /** The cluster CA and server certificate (set by the certificates step of a TLS cluster). */
+  readonly tls?: ClusterTls
+}
+
+/** The Redis URL other machines use: the advertised host, rediss:// unless plaintext. */
+export function advertisedRedisUrl(listen: ListenSettings, port: number, password: string): string {
+  const scheme = listen.tls ? 'rediss' : 'redis'
+  return `${scheme}://:${encodeURIComponent(password)}@${hostPort(listen.advertise, port)}`
+}
+
+/** The `local` profile: this machine's URL of the hub, the Redis URL tasks carry, the CA, the advertised host. */
+function saveLocalProfile(ctx: Omit<UpContext, 'record' | 'signal'>): void {
+  saveProfile(
+    {
+      name: LOCAL,
+      hubUrl: ctx.hubUrl,
+      token: ctx.token,
+      redisUrl: ctx.redisUrl,
+      ...(ctx.tls
+        ? { ca: { pem: ctx.tls.caPem, fingerprint: ctx.tls.fingerprint, file: caFileFor(LOCAL, ctx.paths) } }
+        : {}),
+      ...(ctx.listen ? { advertise: hostPort(ctx.listen.advertise, ctx.hubPort) } : {}),
+    },
+    ctx.paths,
+    { mode: 'local' },
+  )
 }
 
 /**
@@ -49,7 +82,13 @@ export function configure(s: UpSettings, choice: Choice, p: Paths, signal: Abort
   // Data kept by an earlier down comes back with its password: the kept tasks name Redis by its URL.
   const password =
     choice.redis === 'url' ? undefined : (keptPassword(files.redisDir) ?? randomBytes(18).toString('hex'))
-  const redisUrl = s.redis.kind === 'url' ? s.redis.url : redisUrlFor(s.redisPort, password!)
+  // Listening, tasks carry the advertised URL: a node on another machine reaches Redis by it (so does this one).
+  const redisUrl =
+    s.redis.kind === 'url'
+      ? s.redis.url
+      : s.listen
+        ? advertisedRedisUrl(s.listen, s.redisPort, password!)
+        : redisUrlFor(s.redisPort, password!)
   const parallelism = s.parallelism ?? availableParallelism()
   const record = new RecordBook(
     p,
@@ -64,13 +103,19 @@ export function configure(s: UpSettings, choice: Choice, p: Paths, signal: Abort
       stateCreated: !existsSync(files.hubState),
       now: new Date(),
       by: { pid: process.pid, started: startTimeOf(process.pid) },
+      listen: s.listen,
     }),
   )
   const hubUrl = record.state.computehub.url
-  writeLocalConfigs(p.upstreamConfigDir, { hubPort: s.hubPort, token, parallelism, runtime: choice.runtime })
-  saveProfile({ name: LOCAL, hubUrl, token, redisUrl }, p, { mode: 'local' })
+  writeLocalConfigs(p.upstreamConfigDir, {
+    hubPort: s.hubPort,
+    token,
+    parallelism,
+    runtime: choice.runtime,
+    ...(s.listen ? { listen: listenConfig(s.listen, s.hubPort, redisUrl, files) } : {}),
+  })
   mkdirSync(files.logs, { recursive: true, mode: 0o700 })
-  return {
+  const ctx = {
     paths: p,
     files,
     choice,
@@ -85,7 +130,35 @@ export function configure(s: UpSettings, choice: Choice, p: Paths, signal: Abort
     timeoutMs: s.timeoutMs,
     record,
     signal,
+    ...(s.listen ? { listen: s.listen } : {}),
   }
+  saveLocalProfile(ctx)
+  return ctx
+}
+
+/** What computehub.toml and gridnode.toml say for a listening cluster (the TLS files come in the next step). */
+function listenConfig(listen: ListenSettings, hubPort: number, redisUrl: string, files: ClusterFiles) {
+  const t = tlsPaths(files.tlsDir)
+  return {
+    bind: hostPort(listen.address, hubPort),
+    // A wildcard already covers loopback; an interface address needs loopback beside it for this machine's tools.
+    alsoBind: isWildcard(listen.address) ? [] : [`127.0.0.1:${hubPort}`],
+    redisUrl,
+    ...(listen.tls ? { tls: { cert: t.cert, key: t.key, ca: t.caCert } } : {}),
+  }
+}
+
+/**
+ * Step of a TLS cluster: the CA (kept from the data of an earlier cluster, else made) and a server certificate for
+ * the advertised host, recorded, and the CA put in the local profile so this machine's tools trust the cluster.
+ */
+export async function withClusterTls(ctx: UpContext): Promise<UpContext> {
+  if (!ctx.listen?.tls) return ctx
+  const tls = await makeClusterTls(ctx.files.tlsDir, ctx.listen)
+  ctx.record.update((st) => ({ ...st, tls: tlsRecord(tls) }))
+  const next = { ...ctx, tls }
+  saveLocalProfile(next)
+  return next
 }
 
 /** A recorded cluster, to restart its dead parts: everything as it was recorded, secrets from the profile. */
@@ -109,8 +182,15 @@ export function recordedContext(
   const files = {
     ...clusterFiles(p, redisPort, redisMode !== 'url'),
     ...(state.redis?.data_dir ? { redisDir: state.redis.data_dir } : {}),
+    ...(state.tls ? { tlsDir: state.tls.dir } : {}),
+    ...(state.join_token_file ? { joinToken: state.join_token_file } : {}),
   }
   const native = state.engine === 'native'
+  const tls = recordedTls(state)
+  if (state.tls && !tls)
+    throw configError(
+      `the cluster CA ${state.tls.ca_file} cannot be read: run gridcore down (it keeps the data), then gridcore up --listen again (a new CA means every joined machine must join again)`,
+    )
   return {
     paths: p,
     files: {
@@ -141,5 +221,7 @@ export function recordedContext(
     timeoutMs: s.timeoutMs,
     record: new RecordBook(p, state),
     signal,
+    ...(state.listen ? { listen: state.listen } : {}),
+    ...(tls ? { tls } : {}),
   }
 }

@@ -21,6 +21,8 @@ export interface DownResult {
   /** Processes gridcore did not start that hold a part's port or files: that part's files are kept. */
   held: ({ part: PartName } & Holder)[]
   kept_files: string[]
+  /** A listening cluster's CA, kept with the data (joined machines pinned it); null otherwise. */
+  kept_ca: string | null
   /** False when something still runs in a part's place (exit 3): the record stays so down can run again. */
   complete: boolean
   ports_free: boolean
@@ -46,7 +48,7 @@ export function downText(r: DownResult): string {
   const data = r.purged_data
     ? '; Redis data deleted'
     : r.data_dir
-      ? `; Redis data${r.task_list?.startsWith(r.data_dir) ? " and the hub's task list" : ''} kept in ${r.data_dir} (gridcore up on the same Redis port uses it again; gridcore down --purge-data deletes it)`
+      ? `; Redis data${r.task_list?.startsWith(r.data_dir) ? " and the hub's task list" : ''}${r.kept_ca ? ', the cluster CA and the join token' : ''} kept in ${r.data_dir} (gridcore up on the same Redis port uses it again${r.kept_ca ? ', and joined machines stay joined' : ''}; gridcore down --purge-data deletes it)`
       : ''
   return `Local cluster ${r.complete ? 'stopped' : 'partly stopped'} (${parts})${leftovers}${data}.`
 }

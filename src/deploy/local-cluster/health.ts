@@ -1,7 +1,7 @@
 // Is each recorded process of a local cluster still the one gridcore started (pid + start time or command line),
 // answering (the hub's /health), or is its port or its files now held by another process?
 import { HubClient } from '../../client/hub-client.js'
-import type { LocalClusterState, ProcessRecord } from '../../cluster/local.js'
+import { type LocalClusterState, localCaPem, type ProcessRecord } from '../../cluster/local.js'
 import { type PartName, sameProcess } from '../../cluster/local-processes.js'
 import { portFree, portHolder } from '../ports.js'
 import { processesUsing } from '../procs.js'
@@ -71,8 +71,8 @@ export async function holderOf(s: LocalClusterState, name: PartName): Promise<Ho
   return other ? { pid: other.pid, command: other.command } : undefined
 }
 
-async function hubAnswers(url: string): Promise<boolean> {
-  return new HubClient({ url, token: 'unused', timeoutMs: 2_000 }).health().then(
+async function hubAnswers(url: string, caPem: string | undefined): Promise<boolean> {
+  return new HubClient({ url, token: 'unused', timeoutMs: 2_000, caPem }).health().then(
     () => true,
     () => false,
   )
@@ -83,7 +83,7 @@ export async function partHealth(s: LocalClusterState, name: PartName): Promise<
   const rec: ProcessRecord | undefined = partOf(s, name)
   if (rec?.pid && sameProcess(rec)) {
     if (name !== 'hub') return { state: 'alive' }
-    return (await hubAnswers(s.computehub.url)) ? { state: 'alive' } : { state: 'hung' }
+    return (await hubAnswers(s.computehub.url, localCaPem(s))) ? { state: 'alive' } : { state: 'hung' }
   }
   const holder = await holderOf(s, name)
   return holder ? { state: 'held', holder } : { state: 'gone' }

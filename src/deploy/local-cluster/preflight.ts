@@ -36,8 +36,15 @@ export function portProblem(
 export async function checkPorts(s: UpSettings, choice: Choice): Promise<string> {
   const needs = portsNeeded(s, choice)
   const free = new Map<number, boolean>()
-  for (const n of needs) free.set(n.port, await portFree(n.port))
+  // Listening, a port must be free on the listen address too (another service may hold it there only).
+  const hosts = ['127.0.0.1', ...(s.listen ? [s.listen.address] : [])]
+  for (const n of needs) {
+    let ok = true
+    for (const host of hosts) ok = ok && (await portFree(n.port, host))
+    free.set(n.port, ok)
+  }
   const problem = portProblem(needs, (port) => free.get(port) ?? false, describeBusy)
   if (problem) throw problem
-  return needs.map((n) => `${n.flag === '--hub-port' ? 'hub' : 'Redis'} ${n.port}`).join(', ')
+  const on = s.listen ? ` on 127.0.0.1 and ${s.listen.address}` : ''
+  return `${needs.map((n) => `${n.flag === '--hub-port' ? 'hub' : 'Redis'} ${n.port}`).join(', ')}${on}`
 }

@@ -8,6 +8,7 @@ import type { Paths } from '../../lib/paths.js'
 import { GRIDCORE_BIN } from '../../lib/self.js'
 import { redisContainerName } from '../redis-docker.js'
 import type { Choice } from './choose.js'
+import type { ListenSettings } from './listen.js'
 
 /** Where a local cluster keeps its files. */
 export interface ClusterFiles {
@@ -19,6 +20,10 @@ export interface ClusterFiles {
   /** The embedded node's state: its instance records and instance logs. */
   nodeStateDir: string
   redisDir: string
+  /** up --listen: the cluster CA and the server certificate (the CA is data: kept and purged with Redis's). */
+  tlsDir: string
+  /** up --listen: the node token of the join string (0600), kept with the data like the tokens' digests. */
+  joinToken: string
 }
 
 /**
@@ -34,6 +39,8 @@ export function clusterFiles(p: Paths, redisPort: number, managedRedis: boolean)
     logs: join(p.dataDir, 'logs'),
     nodeStateDir: join(p.dataDir, 'node'),
     redisDir,
+    tlsDir: join(redisDir, 'tls'),
+    joinToken: join(managedRedis ? redisDir : p.upstreamConfigDir, 'join-token'),
   }
 }
 
@@ -54,6 +61,8 @@ export interface StartingInput {
   now: Date
   /** This gridcore up process. */
   by: { pid: number; started?: string }
+  /** up --listen (the hub then answers https://127.0.0.1 on this machine unless plaintext). */
+  listen?: ListenSettings
 }
 
 /** Pure: the record written before anything starts; every part `starting`, no pid yet. */
@@ -69,7 +78,7 @@ export function startingRecord(i: StartingInput): LocalClusterState {
     runtime: c.runtime,
     computehub: {
       state: 'starting',
-      url: `http://127.0.0.1:${i.hubPort}`,
+      url: `${i.listen?.tls ? 'https' : 'http'}://127.0.0.1:${i.hubPort}`,
       port: i.hubPort,
       config_path: f.hubConfig,
       binary_path: c.binaries?.computehub ?? GRIDCORE_BIN,
@@ -100,6 +109,7 @@ export function startingRecord(i: StartingInput): LocalClusterState {
           container_name: c.redis === 'docker' ? redisContainerName(i.redisPort) : undefined,
         }
       : { url: i.redisUrl, managed: false, mode: 'url' },
+    ...(i.listen ? { listen: { ...i.listen }, join_token_file: f.joinToken } : {}),
     managed_by_skill: true,
     managed_by: 'gridcore',
     created_at: i.now.toISOString(),

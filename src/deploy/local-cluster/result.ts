@@ -22,11 +22,28 @@ export interface UpResult {
   allowed_commands: string[] | null
   state_file: string
   seconds: number
+  /** up --listen: the listen address, else null (loopback only). */
+  listen: string | null
+  /** The host other machines use (null: loopback only). */
+  advertise: string | null
+  /** Whether the hub and Redis speak TLS to other machines (null: loopback only). */
+  tls: boolean | null
+  /** The cluster CA's SHA-256 fingerprint (TLS clusters). */
+  ca_fingerprint: string | null
+  /** `gridcore join '<this>'` on another machine adds a node (it carries a node token: treat it as a secret). */
+  join: string | null
 }
 
 export function upResult(
   s: LocalClusterState,
-  o: { alreadyRunning: boolean; restarted: PartName[]; stateFile: string; startedAt: number; now: number },
+  o: {
+    alreadyRunning: boolean
+    restarted: PartName[]
+    stateFile: string
+    startedAt: number
+    now: number
+    join?: string
+  },
 ): UpResult {
   return {
     already_running: o.alreadyRunning,
@@ -42,11 +59,29 @@ export function upResult(
     allowed_commands: s.gridnode?.allowed_commands ?? null,
     state_file: o.stateFile,
     seconds: Math.round((o.now - o.startedAt) / 100) / 10,
+    listen: s.listen?.address ?? null,
+    advertise: s.listen?.advertise ?? null,
+    tls: s.listen ? s.listen.tls : null,
+    ca_fingerprint: s.tls?.ca_fingerprint ?? null,
+    join: o.join ?? null,
   }
 }
 
-/** The sentence up prints. */
+/** The sentence up prints, and for a listening cluster how other machines join it. */
 export function upText(r: UpResult): string {
+  const base = upSentence(r)
+  if (!r.listen) return base
+  const how = r.tls ? `TLS, CA ${r.ca_fingerprint}` : 'plain text'
+  return `${base}\nListening on ${r.listen} as ${r.advertise} (${how}). On another machine: gridcore join '${r.join}'`
+}
+
+/** What --insecure-plaintext means, said on stderr each time up reports such a cluster. */
+export function plaintextNote(r: UpResult): string | null {
+  if (!r.listen || r.tls) return null
+  return `gridcore: --insecure-plaintext: the hub and Redis on ${r.listen} speak plain text, so the tokens, the Redis password and every item cross the network unencrypted; use it only on a network you trust`
+}
+
+function upSentence(r: UpResult): string {
   if (r.restarted.length)
     return `Restarted ${r.restarted.join(', ')} of the local cluster in ${r.seconds}s (token, password, data and tasks kept): hub ${r.hub_url}, node ${r.node_id}.`
   if (r.already_running) return `A local cluster already runs at ${r.hub_url}; nothing changed.`

@@ -4,6 +4,7 @@ import { GridcoreError } from '../../lib/errors.js'
 import { parseRedisUrl } from '../../redis/url.js'
 import type { EngineChoice, RuntimeChoice } from '../engine.js'
 import { DEFAULT_REDIS_IMAGE } from '../redis-docker.js'
+import { type Interfaces, type ListenInput, type ListenSettings, listenSettings } from './listen.js'
 
 /** --redis: choose (auto), redis-server only (local), the Docker image only (docker), or an existing server. */
 export type RedisRequest =
@@ -25,9 +26,11 @@ export interface UpSettings {
   timeoutMs: number
   /** Docker-mode Redis image (GRIDCORE_REDIS_IMAGE, else redis:7-alpine). */
   redisImage: string
+  /** --listen: also serve other machines (TLS unless --insecure-plaintext); undefined: loopback only. */
+  listen?: ListenSettings
 }
 
-export interface UpInput {
+export interface UpInput extends ListenInput {
   engine?: EngineChoice
   runtime?: RuntimeChoice
   redis?: string
@@ -42,8 +45,23 @@ export const DEFAULT_HUB_PORT = 8080
 export const DEFAULT_REDIS_PORT = 6379
 
 /** Parses and checks the inputs of up (and of run --local and demo, which bring a cluster up the same way). */
-export function upSettings(i: UpInput, env: NodeJS.ProcessEnv = process.env): UpSettings {
+export function upSettings(
+  i: UpInput,
+  env: NodeJS.ProcessEnv = process.env,
+  ifaces?: Interfaces,
+): UpSettings {
   const redis = redisRequest(i.redis ?? 'auto')
+  const listen = listenSettings(i, ifaces)
+  if (listen && redis.kind === 'url')
+    throw new GridcoreError(
+      'USAGE',
+      '--listen serves Redis to other machines, which needs a Redis gridcore runs: drop --redis URL (or give the nodes that URL yourself and use gridcore up without --listen)',
+    )
+  if (listen && i.engine === 'native')
+    throw new GridcoreError(
+      'USAGE',
+      "--listen runs gridcore's embedded hub (it serves loopback and the listen address, HTTPS by default): drop --engine native",
+    )
   for (const [flag, port] of [
     ['--hub-port', i.hubPort],
     ['--redis-port', i.redisPort],
@@ -65,6 +83,7 @@ export function upSettings(i: UpInput, env: NodeJS.ProcessEnv = process.env): Up
     installMissing: i.installMissing ?? false,
     timeoutMs: i.timeoutMs ?? 20_000,
     redisImage: env.GRIDCORE_REDIS_IMAGE || DEFAULT_REDIS_IMAGE,
+    ...(listen ? { listen } : {}),
   }
 }
 

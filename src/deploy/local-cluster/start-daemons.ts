@@ -24,6 +24,10 @@ export async function until(
   }
 }
 
+/** The cluster's hub as this machine reaches it (https://127.0.0.1 verified against the cluster CA when TLS). */
+export const hubOf = (ctx: UpContext, timeoutMs = 1_000) =>
+  new HubClient({ url: ctx.hubUrl, token: ctx.token, timeoutMs, caPem: ctx.tls?.caPem })
+
 export const interrupted = () => new GridcoreError('INTERRUPTED', 'gridcore up was interrupted')
 
 function spawnPart(ctx: UpContext, name: 'hub' | 'node'): Promise<Daemon> {
@@ -46,7 +50,7 @@ function spawnPart(ctx: UpContext, name: 'hub' | 'node'): Promise<Daemon> {
 
 export async function startHub(ctx: UpContext): Promise<string> {
   const hub = await spawnPart(ctx, 'hub')
-  const client = new HubClient({ url: ctx.hubUrl, token: ctx.token, timeoutMs: 1_000 })
+  const client = hubOf(ctx)
   await until(
     ctx,
     () =>
@@ -64,7 +68,7 @@ export async function startHub(ctx: UpContext): Promise<string> {
 export async function startNode(ctx: UpContext): Promise<string> {
   const since = Date.now() - 1_000
   const node = await spawnPart(ctx, 'node')
-  const client = new HubClient({ url: ctx.hubUrl, token: ctx.token, timeoutMs: 1_000 })
+  const client = hubOf(ctx)
   const expected = ctx.record.state.gridnode?.node_id
   let id: string | undefined
   await until(

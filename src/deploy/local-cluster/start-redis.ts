@@ -1,6 +1,7 @@
 // Step: Redis for a local cluster — redis-server or the Docker image (as chosen), recorded the moment it has a
 // pid; on a restart, from its own config file and AOF. An existing server (--redis URL) is only checked.
 import { mkdirSync } from 'node:fs'
+import { relative } from 'node:path'
 import { GridcoreError } from '../../lib/errors.js'
 import { startTimeOf } from '../../lib/proc.js'
 import { redactUrl } from '../../lib/redact.js'
@@ -32,6 +33,8 @@ export async function startRedis(ctx: UpContext, o: { restart: boolean }): Promi
     image: ctx.redisImage,
     timeoutMs: ctx.timeoutMs,
     onPid: (pid: number) => ctx.record.update((s) => withPid(s, 'redis', pid, startTimeOf(pid))),
+    ...(ctx.listen ? { listen: [ctx.listen.address] } : {}),
+    ...(ctx.tls ? { tls: tlsFiles(ctx.files.redisDir, ctx.tls) } : {}),
   }
   const r = ctx.choice.redis === 'docker' ? await launchDockerRedis(opts) : await launchRedis(opts)
   ctx.record.update((s) =>
@@ -47,5 +50,17 @@ export async function startRedis(ctx: UpContext, o: { restart: boolean }): Promi
     }),
   )
   const via = r.mode === 'docker' ? `container ${r.containerName}` : `pid ${r.pid}`
-  return `${redactUrl(r.url)} (${via}; AOF on, data in ${r.dataDir})`
+  const also = ctx.listen ? `, and ${redactUrl(ctx.redisUrl)} for other machines` : ''
+  return `${redactUrl(r.url)}${also} (${via}; AOF on, data in ${r.dataDir})`
+}
+
+/** The TLS files as Redis names them: relative to its data dir (mounted elsewhere in Docker). */
+function tlsFiles(dataDir: string, tls: NonNullable<UpContext['tls']>) {
+  const rel = (f: string) => relative(dataDir, f)
+  return {
+    certFile: rel(tls.paths.cert),
+    keyFile: rel(tls.paths.key),
+    caFile: rel(tls.paths.caCert),
+    caPem: tls.caPem,
+  }
 }

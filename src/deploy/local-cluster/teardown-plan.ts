@@ -1,7 +1,8 @@
 // What gridcore down may delete (pure): a part's files only once nothing runs in its place — its process stopped
 // by gridcore or gone, its port free and no other process using its files. Redis's data dir (AOF, its config and
-// password, the hub's task list) goes only with --purge-data (or, for a cluster made for one run, when that
-// cluster's up created it); kept, the next up on the same port brings it all back.
+// password, the hub's task list and tokens, a listening cluster's CA and join token) goes only with --purge-data
+// (or, for a cluster made for one run, when that cluster's up created it); kept, the next up on the same port
+// brings it all back, and machines that joined the cluster find the same CA and token.
 import type { LocalClusterState } from '../../cluster/local.js'
 import type { PartName } from '../../cluster/local-processes.js'
 import type { Holder } from './health.js'
@@ -62,6 +63,14 @@ export function planRemoval(i: RemovalInput): Removal {
   if (taskList && purges(s.computehub.state_created)) hubFiles.push(taskList)
   ;(free('hub') ? remove : keptFiles).push(...hubFiles)
   const keptTaskList = taskList && !(free('hub') && hubFiles.includes(taskList)) ? taskList : null
+
+  // TLS (up --listen): the server certificate and key go, up issues new ones; the CA (and the join token) are
+  // data: they go with Redis's data dir, or when purging what this cluster's up made.
+  const t = s.tls
+  if (t) {
+    const tlsFiles = [t.cert_file, t.key_file, ...(purges(t.ca_created) ? [t.ca_file, t.ca_key_file] : [])]
+    ;(free('hub') && free('redis') ? remove : keptFiles).push(...tlsFiles)
+  }
 
   // Redis (only one gridcore runs): its data dir, whole, when purging.
   let keptData: string | null = null

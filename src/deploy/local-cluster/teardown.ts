@@ -1,11 +1,12 @@
 // gridcore down (and the rollback of a failed up): stop the node (through the hub, then by signal) and what a
 // crashed node left, the hub, then Redis if gridcore runs it — only processes gridcore started — and then delete
 // only what teardown-plan.ts allows. A record up left half-written (an interrupted up) is handled the same way.
-import { readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { HubClient } from '../../client/hub-client.js'
 import {
   type LocalClusterState,
+  localCaPem,
   type ProcessRecord,
   readLocalCluster,
   removeLocalCluster,
@@ -41,6 +42,7 @@ export async function teardown(o: { purge: Purge }, p: Paths = defaultPaths()): 
       purged_data: false,
       held: [],
       kept_files: [],
+      kept_ca: null,
       complete: true,
       ports_free: true,
     }
@@ -80,6 +82,7 @@ export async function teardown(o: { purge: Purge }, p: Paths = defaultPaths()): 
     purged_data: plan.purgedData,
     held: plan.held,
     kept_files: plan.keptFiles,
+    kept_ca: state.tls && existsSync(state.tls.ca_file) ? state.tls.ca_file : null,
     complete: plan.complete,
     ports_free: (await Promise.all(ports.map((port) => portFree(port)))).every(Boolean),
   }
@@ -93,7 +96,12 @@ async function stopNode(state: LocalClusterState, p: Paths): Promise<StopOutcome
   const token = tokenOf(p)
   let asked = false
   if (id && rec.node_id && token && sameProcess(id))
-    asked = await new HubClient({ url: state.computehub.url, token, timeoutMs: 2_000 })
+    asked = await new HubClient({
+      url: state.computehub.url,
+      token,
+      timeoutMs: 2_000,
+      caPem: localCaPem(state),
+    })
       .stopNode(rec.node_id)
       .then(
         () => true,

@@ -33,8 +33,36 @@ describe('clusterFiles', () => {
       logs: '/h/.local/share/idm-gridcore/logs',
       nodeStateDir: '/h/.local/share/idm-gridcore/node',
       redisDir: '/h/.local/share/idm-gridcore/redis-6379',
+      tlsDir: '/h/.local/share/idm-gridcore/redis-6379/tls',
+      joinToken: '/h/.local/share/idm-gridcore/redis-6379/join-token',
     })
     expect(clusterFiles(p, 6379, false).hubState).toBe('/h/.config/idm-gridcore/computehub-state.json')
+  })
+})
+
+describe('startingRecord of a listening cluster', () => {
+  const choice = { engine: 'embedded', runtime: 'process', docker: false, redis: 'binary' } as const
+  it('reaches the hub over https on loopback, records the listen settings and the join token file', () => {
+    const s = startingRecord({
+      ...base,
+      choice,
+      listen: { address: '10.0.0.5', advertise: 'lab.example', tls: true },
+    })
+    expect(s.computehub.url).toBe('https://127.0.0.1:8080')
+    expect(s.listen).toEqual({ address: '10.0.0.5', advertise: 'lab.example', tls: true })
+    expect(s.join_token_file).toBe('/h/.local/share/idm-gridcore/redis-6379/join-token')
+  })
+
+  it('stays on http with --insecure-plaintext, and has no listen block without --listen', () => {
+    const plain = startingRecord({
+      ...base,
+      choice,
+      listen: { address: '10.0.0.5', advertise: '10.0.0.5', tls: false },
+    })
+    expect(plain.computehub.url).toBe('http://127.0.0.1:8080')
+    const loop = startingRecord({ ...base, choice })
+    expect(loop.listen).toBeUndefined()
+    expect(loop.join_token_file).toBeUndefined()
   })
 })
 

@@ -129,3 +129,39 @@ describe('planRemoval', () => {
     expect(r).toMatchObject({ keptData: null, purgedData: false, complete: true })
   })
 })
+
+describe('planRemoval of a listening cluster’s TLS files', () => {
+  const tls = {
+    dir: '/d/redis-6379/tls',
+    ca_file: '/d/redis-6379/tls/ca.pem',
+    ca_key_file: '/d/redis-6379/tls/ca-key.pem',
+    cert_file: '/d/redis-6379/tls/server.pem',
+    key_file: '/d/redis-6379/tls/server-key.pem',
+    ca_fingerprint: 'sha256:00',
+    ca_created: true,
+  }
+  const listening = { ...state, tls }
+
+  it('removes the server certificate and key, and keeps the CA with the data (joined machines pinned it)', () => {
+    const r = planRemoval(input({ state: listening }))
+    expect(r.remove).toEqual([
+      '/c/gridnode.toml',
+      '/c/computehub.toml',
+      '/d/redis-6379/tls/server.pem',
+      '/d/redis-6379/tls/server-key.pem',
+    ])
+    expect(r.keptData).toBe('/d/redis-6379')
+  })
+
+  it('a rollback removes the CA it made; one kept from an earlier cluster stays', () => {
+    expect(planRemoval(input({ state: listening, purge: 'created' })).remove).toContain(tls.ca_key_file)
+    const kept = { ...listening, tls: { ...tls, ca_created: false } }
+    expect(planRemoval(input({ state: kept, purge: 'created' })).remove).not.toContain(tls.ca_file)
+  })
+
+  it('keeps every TLS file while the hub or Redis is held by another process (they serve them)', () => {
+    const r = planRemoval(input({ state: listening, holders: { hub: { pid: 9, command: 'x', port: 8080 } } }))
+    expect(r.remove).not.toContain(tls.cert_file)
+    expect(r.keptFiles).toContain(tls.cert_file)
+  })
+})
