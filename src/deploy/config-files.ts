@@ -66,7 +66,7 @@ export function writeLocalConfigs(
     node,
     [
       MARK,
-      `server_url = ${q(`${l?.tls ? 'https' : 'http'}://127.0.0.1:${o.hubPort}`)}`,
+      `server_url = ${q(`${l?.tls ? 'https' : 'http'}://${nodeHub(l, o.hubPort)}`)}`,
       `token = ${q(o.token)}`,
       `parallelism = ${o.parallelism}`,
       'heartbeat_interval = 1',
@@ -83,4 +83,13 @@ export function writeLocalConfigs(
     { mode: 0o600, dirMode: 0o700 },
   )
   return { hub, node }
+}
+
+/**
+ * Where the local node reaches the hub: loopback, or for a cluster listening on an interface address that address
+ * (the certificate names it), so the hub records this machine's address for it as for other machines' nodes.
+ */
+function nodeHub(l: ListenConfig | undefined, hubPort: number): string {
+  if (!l || /^(0\.0\.0\.0|\[::\]):/.test(l.bind)) return `127.0.0.1:${hubPort}`
+  return l.bind
 }

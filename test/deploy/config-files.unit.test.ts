@@ -23,7 +23,7 @@ describe('writeLocalConfigs', () => {
     expect(readNodeConfig(f.node).ca_file).toBeUndefined()
   })
 
-  it('with --listen: bind on the address, loopback beside it, the TLS files and the advertised Redis URL', () => {
+  it('with --listen: bind on the address, loopback beside it, the TLS files, the advertised Redis URL, the node on the address', () => {
     const d = join(dir, 'tls')
     const tls = { cert: '/t/server.pem', key: '/t/server-key.pem', ca: '/t/ca.pem' }
     const redisUrl = 'rediss://:pw@10.0.0.5:6379'
@@ -41,14 +41,14 @@ describe('writeLocalConfigs', () => {
       tls_ca: tls.ca,
     })
     expect(readNodeConfig(f.node)).toMatchObject({
-      server_url: 'https://127.0.0.1:8080',
+      server_url: 'https://10.0.0.5:8080',
       ca_file: '/t/ca.pem',
     })
     for (const file of [f.hub, f.node]) expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(readFileSync(f.hub, 'utf8')).toMatch(/^# written by gridcore up/)
   })
 
-  it('with --insecure-plaintext: the same addresses, no TLS keys, the node on http', () => {
+  it('with --insecure-plaintext: the same addresses, no TLS keys, the node on http (loopback for a wildcard)', () => {
     const d = join(dir, 'plain')
     const f = writeLocalConfigs(d, {
       ...base,
