@@ -13,10 +13,14 @@ export default class Down extends GridcoreCommand<typeof Down> {
 Redis — only processes gridcore started (pid and start time as recorded). A part's files are deleted only once
 nothing runs in its place: when another process holds its port or uses its files (a Redis restarted by hand), its
 files are kept, that process is named, and down exits 3 (run it again once that process is stopped). Redis's data
-dir and the hub's task list are kept (gridcore up on the same port uses them again) unless --purge-data.`
+dir and the hub's task list are kept (gridcore up on the same port uses them again) unless --purge-data.
+A cluster made by up --listen: its server certificate and key are deleted (up issues new ones); its cluster CA and
+the node token of its join string are data, kept in Redis's data dir (machines that joined stay joined: the next up
+--listen prints the same join string) unless --purge-data, which deletes them (every machine must join again).`
   static override flags = {
     'purge-data': Flags.boolean({
-      description: 'also delete Redis’s data dir (its AOF) and the hub’s task list',
+      description:
+        'also delete Redis’s data dir (its AOF), the hub’s task list and tokens, and a listening cluster’s CA',
       default: false,
       exclusive: ['keep-data'],
     }),

@@ -1,7 +1,7 @@
 // Across machines, on real network namespaces: host A runs `gridcore up --listen`, B and C `gridcore join`, D is a
 // laptop with a submit token (`connect`) running `run`; E tries what a stranger or a volunteer would; P runs a
 // plaintext cluster for upstream-shaped nodes. Each host has its own GRIDCORE_HOME; one lab for the whole file.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type GcHost, gcHost, ok, TAG_FILTER, tally } from '../helpers/hosts.js'
@@ -197,6 +197,8 @@ describe('a volunteer node', () => {
 
   it('join --foreground with --allow-command gridcore --allow-shell runs run --command’s worker as its own gridcore; SIGTERM stops it (exit 0)', async () => {
     const { d, e } = H
+    // The node that left may be listed a while longer (until its heartbeats are missed): a new one is wanted.
+    const before = new Set((await nodesOf(d!)).map((n) => n.id))
     const fg = e!.spawn([
       'join',
       joinString,
@@ -212,7 +214,8 @@ describe('a volunteer node', () => {
       async () => {
         if (fg.child.exitCode !== null) throw new Error(`join --foreground exited: ${fg.err()}`)
         return (await nodesOf(d!)).find(
-          (n) => n.address === e!.host.addr && n.group === 'vol' && n.status === 'Online',
+          (n) =>
+            !before.has(n.id) && n.address === e!.host.addr && n.group === 'vol' && n.status === 'Online',
         )?.id as string | undefined
       },
       30_000,
@@ -319,4 +322,37 @@ describe('--insecure-plaintext, for trusted networks and upstream gridnodes', ()
     })
     expect(seen).not.toHaveProperty('address')
   }, 90_000)
+})
+
+describe('up and down of a listening cluster', () => {
+  it('up again reports it with the same join string; another --listen is refused; keys are 0600; down keeps the CA, --purge-data deletes it', async () => {
+    const { a } = H
+    const again = ok(await a!.gc(['up', '--json', ...PORTS]), 'up again').json
+    expect(again).toMatchObject({ already_running: true, listen: a!.host.addr, tls: true, join: joinString })
+    const other = await a!.gc(['up', '--listen', '0.0.0.0', ...PORTS])
+    expect(other.code).toBe(3)
+    expect(other.stderr).toMatch(
+      /^gridcore: the local cluster runs listening on .* not listening on 0\.0\.0\.0 /m,
+    )
+    const tls = a!.cluster().tls
+    for (const f of [tls.key_file, tls.ca_key_file, a!.cluster().join_token_file])
+      expect(statSync(f).mode & 0o777, f).toBe(0o600)
+    const conf = readFileSync(join(a!.cluster().redis.data_dir, 'redis.conf'), 'utf8')
+    expect(conf).toMatch(/^protected-mode yes$/m)
+    expect(conf).toMatch(/^requirepass /m)
+    expect(conf).toMatch(/^port 0$/m)
+
+    const down = ok(await a!.gc(['down', '--json']), 'down').json
+    expect(down.kept_ca).toBe(tls.ca_file)
+    expect(existsSync(tls.cert_file)).toBe(false)
+    expect(existsSync(tls.ca_file)).toBe(true)
+    const back = ok(
+      await a!.gc(['up', '--listen', a!.host.addr, '--runtime', 'process', '--json', ...PORTS]),
+      'up',
+    ).json
+    expect(back.ca_fingerprint).toBe(tls.ca_fingerprint)
+    expect(back.join).toBe(joinString)
+    ok(await a!.gc(['down', '--purge-data']), 'down --purge-data')
+    expect(existsSync(tls.ca_file)).toBe(false)
+  }, 120_000)
 })
