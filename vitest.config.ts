@@ -22,6 +22,9 @@ export default defineConfig({
           hookTimeout: 60_000,
           pool: 'forks',
           globalSetup: ['test/setup/global.ts'],
+          // Two files at a time: most of a file's time is its processes waiting on each other, so on 2 cores this
+          // halves the tier's wall time (the tests poll for conditions rather than sleep a fixed time).
+          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
         },
       },
     ],

@@ -86,15 +86,26 @@ describe('reliable consumers', () => {
       SLOW_MS: 10,
       LEASE_MS: 400,
     })
-    await sleep(600)
-    a.child.kill('SIGSTOP')
-    await sleep(900)
-    const rec = await recoverExpired(t.r, queueKeys(q.input, q.output))
-    expect(rec.recovered).toBeGreaterThan(0)
+    // Paused while it holds a batch (a loaded machine may take a while to start it), then until its lease ran out.
+    const keys = queueKeys(q.input, q.output)
+    let deadline = Date.now() + 20_000
+    for (;;) {
+      a.child.kill('SIGSTOP')
+      if ((await snapshot(t.r, keys)).processing > 0 || Date.now() > deadline) break
+      a.child.kill('SIGCONT')
+      await sleep(20)
+    }
+    let recovered = 0
+    deadline = Date.now() + 10_000
+    while (recovered === 0 && Date.now() < deadline) {
+      await sleep(100)
+      recovered += (await recoverExpired(t.r, keys)).recovered
+    }
+    expect(recovered).toBeGreaterThan(0)
     const b = startConsumer({ url: t.redis.url, ...q, nodeId: 'healthy', BATCH: 20, IDLE_EXIT_MS: 400 })
     expect((await b.exited).code).toBe(0)
     a.child.kill('SIGCONT')
-    const deadline = Date.now() + 5_000
+    deadline = Date.now() + 5_000
     while (!a.err().includes('refused') && Date.now() < deadline) await sleep(50)
     a.child.kill('SIGTERM')
     expect((await a.exited).code).toBe(0)
