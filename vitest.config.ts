@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
 // Two tiers. unit: *.unit.test.ts beside their source's path, no root, Redis, Docker or dist/ (seconds).
-// integration: every other test, against real redis-server, Docker, hubs, nodes and the compiled CLI.
+// integration: every other test, against real redis-server, Docker, hubs, nodes and the compiled CLI; run two files
+// at a time (package.json's test:integration): most of a file's time is its processes waiting on each other, so on
+// 2 cores that nearly halves the tier's wall time (the tests poll for conditions rather than sleep a fixed time).
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -22,9 +24,6 @@ export default defineConfig({
           hookTimeout: 60_000,
           pool: 'forks',
           globalSetup: ['test/setup/global.ts'],
-          // Two files at a time: most of a file's time is its processes waiting on each other, so on 2 cores this
-          // halves the tier's wall time (the tests poll for conditions rather than sleep a fixed time).
-          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
         },
       },
     ],

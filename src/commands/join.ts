@@ -2,23 +2,15 @@
 import { Args, Flags } from '@oclif/core'
 import { GridcoreCommand } from '../cli/base-command.js'
 import { logFormatFlag } from '../cli/flags.js'
+import { joinText } from '../cli/join-format.js'
+import { parallelismFlag } from '../cli/node-flags.js'
 import { spinner } from '../cli/spinner.js'
-import {
-  type JoinRequest,
-  type JoinResult,
-  joinCluster,
-  prepareJoin,
-  resultOf,
-} from '../deploy/joined/join.js'
-import { writeJoined } from '../deploy/joined/record.js'
-import { GridcoreError } from '../lib/errors.js'
-import { createLogger } from '../lib/logger.js'
+import { joinForeground } from '../deploy/joined/foreground.js'
+import { type JoinRequest, type JoinResult, joinCluster } from '../deploy/joined/join.js'
 import { paths } from '../lib/paths.js'
-import { cmdlineOf, startTimeOf } from '../lib/proc.js'
 import { shutdownSignal } from '../lib/signals.js'
 import { parseJoinString } from '../net/join-string.js'
-import { type NodeExit, runNode } from '../node/daemon.js'
-import { parseNodeOptions } from '../node/options.js'
+import type { NodeExit } from '../node/daemon.js'
 
 export default class Join extends GridcoreCommand<typeof Join> {
   static override summary =
@@ -45,7 +37,7 @@ Joined again with the same cluster's string, a running node is left as it is; gr
       options: ['auto', 'docker', 'process'] as const,
       description: 'how instances run; process without --allow-command allows any program (default: auto)',
     })(),
-    parallelism: Flags.integer({ description: 'instances of the task (default: CPU count)', min: 1 }),
+    parallelism: parallelismFlag('CPU count'),
     group: Flags.string({ description: 'worker group: the node runs only this group’s tasks' }),
     'allow-command': Flags.string({
       description:
@@ -73,7 +65,8 @@ Joined again with the same cluster's string, a running node is left as it is; gr
       allowCommand: flags['allow-command'],
       allowShell: flags['allow-shell'],
     }
-    if (flags.foreground) return this.foreground(req)
+    if (flags.foreground)
+      return joinForeground(req, { logFormat: flags['log-format'], signal: shutdownSignal() })
     const spin = await spinner('checking the cluster', { json: this.jsonEnabled() })
     const r = await joinCluster({ ...req, onStep: (what) => spin.text(what) }, paths()).finally(() =>
       spin.stop(),
@@ -81,46 +74,4 @@ Joined again with the same cluster's string, a running node is left as it is; gr
     this.say(joinText(r))
     return r
   }
-
-  /** Writes the files, then runs the node here; returns when it stops (the exit code is the node's). */
-  private async foreground(req: JoinRequest): Promise<JoinResult & { exit: NodeExit }> {
-    const prepared = await prepareJoin(req, paths(), 'foreground')
-    if (prepared.running)
-      throw new GridcoreError(
-        'CONFIG',
-        `a node joined to ${prepared.state.hub_url} already runs on this machine (pid ${prepared.state.pid}): gridcore leave stops it`,
-      )
-    const state = {
-      ...prepared.state,
-      pid: process.pid,
-      started: startTimeOf(process.pid),
-      cmdline: cmdlineOf(process.pid),
-    }
-    writeJoined(prepared.paths, state)
-    const options = parseNodeOptions({ config: state.config_path, 'state-dir': state.state_dir })
-    const logger = createLogger({
-      format: this.flags['log-format'],
-      component: 'node',
-      secrets: [options.token],
-    })
-    const exit = await runNode(options, { signal: shutdownSignal(), logger })
-    const done = { ...state, node_id: exit.node_id }
-    writeJoined(prepared.paths, done)
-    return { ...resultOf(done, prepared.paths, false), exit }
-  }
-}
-
-function joinText(r: JoinResult): string {
-  if (r.already_joined)
-    return `This machine's node ${r.node_id} already runs in the cluster at ${r.hub_url} (pid ${r.pid}); nothing changed. Stop it with: gridcore leave`
-  const commands = r.allowed_commands.includes('*')
-    ? 'any command'
-    : r.allowed_commands.length
-      ? r.allowed_commands.join(', ')
-      : undefined
-  const images = r.runtime === 'process' ? undefined : 'container images'
-  const runs = commands
-    ? [commands, images].filter(Boolean).join(' and ')
-    : 'container images only (allow commands with --runtime process or --allow-command)'
-  return `Joined the cluster at ${r.hub_url} as node ${r.node_id} (pid ${r.pid}; runs ${runs}). Log: ${r.log}. Leave with: gridcore leave`
 }

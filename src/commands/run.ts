@@ -1,13 +1,9 @@
-// gridcore run: map a command, a consumer or an image over items in one step, with the results in a file; carry
-// on a run whose CLI died (--resume), or run its failed and dead items again (--retry).
-import { Flags } from '@oclif/core'
 import { ClusterCommand } from '../cli/cluster-command.js'
-import { durationFlag, itemSource, sourceFlags } from '../cli/flags.js'
+import { itemSource } from '../cli/flags.js'
 import { runSummaryText } from '../cli/format.js'
-import { localPortFlags } from '../cli/local-flags.js'
+import { runFlags } from '../cli/run-flags.js'
 import { runView } from '../cli/run-view.js'
 import { stepShower } from '../cli/steps.js'
-import { gpusArg } from '../cluster/tasks.js'
 import { LocalRun } from '../deploy/local-cluster/for-run.js'
 import { upSettings } from '../deploy/local-cluster/settings.js'
 import { EXIT, GridcoreError } from '../lib/errors.js'
@@ -15,9 +11,8 @@ import { shutdownSignal } from '../lib/signals.js'
 import { type ClusterPicker, recordedCluster } from '../run/reopen.js'
 import { resumeRun } from '../run/resume.js'
 import { retryRun } from '../run/retry.js'
-import { type RunSummary, type RunWhat, runBatch } from '../run/run.js'
-
-const fresh = ['input', 'range', 'name']
+import { type RunSummary, runBatch } from '../run/run.js'
+import { runWhat } from '../run/what.js'
 
 export default class Run extends ClusterCommand<typeof Run> {
   static override summary =
@@ -45,88 +40,19 @@ Durations: 500ms, 30s, 2m, 1h (a bare number is seconds).`
     '<%= config.bin %> run --retry run-20260101120000-a1b2c3 --command "python3 -u square_fixed.py"',
     '<%= config.bin %> run --resume run-20260101120000-a1b2c3',
   ]
-  static override flags = {
-    command: Flags.string({
-      description: 'line filter run for each item (one line in, one line out)',
-      exclusive: ['consumer', 'image', 'resume'],
-    }),
-    consumer: Flags.string({
-      description: 'program that consumes the queues itself (process runtime)',
-      exclusive: ['image', 'resume'],
-    }),
-    image: Flags.string({
-      description: 'container image that consumes the queues (Docker runtime)',
-      exclusive: ['resume'],
-    }),
-    ...sourceFlags,
-    output: Flags.string({ char: 'o', description: 'file for the results (default: stdout)' }),
-    'output-format': Flags.option({
-      options: ['raw', 'jsonl', 'csv'] as const,
-      default: 'raw' as const,
-      description: 'results format',
-    })(),
-    name: Flags.string({ description: 'task name (default: run-<time>-<random>); refused while one runs' }),
-    resume: Flags.string({
-      description: 'carry on run TASK whose gridcore run died: push the rest, watch, collect into its output',
-      helpValue: '<task>',
-      exclusive: ['retry', ...fresh],
-    }),
-    retry: Flags.string({
-      description: 'run the failed and dead items of run TASK again, appending their results to its output',
-      helpValue: '<task>',
-      exclusive: fresh,
-    }),
-    local: Flags.boolean({
-      description: 'start a local cluster first when none runs (gridcore up), and stop it after',
-      default: false,
-    }),
-    'keep-cluster': Flags.boolean({
-      description: 'with --local: leave a cluster started for this run running',
-      default: false,
-    }),
-    ...localPortFlags('with --local: '),
-    'item-timeout': durationFlag({
-      description: '--command: fail a batch when the filter answers nothing this long',
-      default: '30s',
-    }),
-    lease: durationFlag({
-      description:
-        '--command: a batch a worker stops renewing (a dead or cut-off node) is taken back after this long (default: 30s; at least 1s)',
-    }),
-    'stall-timeout': durationFlag({
-      description: 'fail (exit 8) after this long without progress once the task runs',
-      default: '2m',
-    }),
-    timeout: durationFlag({ description: 'fail (exit 9) after this long in all, counted from the start' }),
-    'redis-retry': durationFlag({
-      description: 'keep reconnecting to a lost Redis this long before giving up (exit 7)',
-      default: '30s',
-    }),
-    gpus: Flags.string({ description: '--image: GPUs per container, a count or all (NVIDIA GPU nodes)' }),
-  }
+  static override flags = runFlags
 
   async run(): Promise<RunSummary> {
     const { flags } = this
     const json = this.jsonEnabled()
-    const gpus = flags.gpus === undefined ? undefined : gpusArg(flags.gpus)
-    if (gpus !== undefined && !flags.image)
-      throw new GridcoreError('USAGE', '--gpus needs --image: GPUs are given to containers, not to a command')
-    if (flags.lease !== undefined && flags.lease < 1_000)
-      throw new GridcoreError(
-        'USAGE',
-        `--lease must be at least 1s (a worker renews it every third of it), got ${flags.lease} ms`,
-      )
-    const job: RunWhat | undefined = flags.command
-      ? {
-          command: flags.command,
-          itemTimeoutMs: flags['item-timeout'],
-          ...(flags.lease !== undefined ? { leaseMs: flags.lease } : {}),
-        }
-      : flags.consumer
-        ? { consumer: flags.consumer }
-        : flags.image
-          ? { image: flags.image, ...(gpus !== undefined && { gpus }) }
-          : undefined
+    const job = runWhat({
+      command: flags.command,
+      consumer: flags.consumer,
+      image: flags.image,
+      itemTimeoutMs: flags['item-timeout'],
+      leaseMs: flags.lease,
+      gpus: flags.gpus,
+    })
     const again = flags.resume ?? flags.retry
     if (!job && !again)
       throw new GridcoreError(

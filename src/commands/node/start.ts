@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core'
 import { GridcoreCommand } from '../../cli/base-command.js'
 import { durationFlag, logFormatFlag } from '../../cli/flags.js'
-import { GridcoreError } from '../../lib/errors.js'
+import { parallelismFlag } from '../../cli/node-flags.js'
 import { createLogger } from '../../lib/logger.js'
 import { shutdownSignal } from '../../lib/signals.js'
 import { type NodeExit, runNode } from '../../node/daemon.js'
@@ -32,12 +32,7 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     'server-url': Flags.string({ description: 'hub URL (default: the config’s server_url)' }),
     token: Flags.string({ description: 'hub token (default: the config’s)' }),
     'node-id': Flags.string({ description: 'node id (default: the config’s, else the hub assigns one)' }),
-    parallelism: Flags.custom<number | 'auto'>({
-      helpValue: '<count>|auto',
-      description:
-        'instances of the task, or auto: min(CPUs, free memory / container memory), fewer while the CPUs stay over 85 % busy (default: the config’s, else CPU count)',
-      parse: async (v) => parallelismArg(v),
-    })(),
+    parallelism: parallelismFlag('the config’s, else CPU count'),
     runtime: Flags.option({
       options: ['auto', 'docker', 'process'] as const,
       description: 'how instances run (default: auto)',
@@ -90,13 +85,4 @@ A new node's id is saved back into the file. Stops gracefully on a hub stop requ
     const logger = createLogger({ format: flags['log-format'], component: 'node', secrets: [options.token] })
     return runNode(options, { signal: shutdownSignal(), logger })
   }
-}
-
-function parallelismArg(v: string): number | 'auto' {
-  if (v === 'auto') return 'auto'
-  if (/^\d+$/.test(v) && Number(v) >= 1) return Number(v)
-  throw new GridcoreError(
-    'USAGE',
-    `--parallelism "${v}" is not a count: use a whole number of at least 1, or auto`,
-  )
 }

@@ -24,7 +24,7 @@ export const JOIN_MARK = '# written by gridcore join; gridcore leave removes it'
 export interface JoinRequest {
   join: string
   runtime?: RuntimeChoice
-  parallelism?: number
+  parallelism?: number | 'auto'
   group?: string
   allowCommand?: string[]
   allowShell?: boolean
@@ -45,7 +45,7 @@ export interface JoinResult {
   runtime: string
   allowed_commands: string[]
   allow_shell: boolean
-  parallelism: number | null
+  parallelism: number | 'auto' | null
   group: string | null
   pid: number | null
   config: string
@@ -228,7 +228,7 @@ function nodeConfig(o: {
     `server_url = ${q(o.url)}`,
     `token = ${q(o.token)}`,
     ...(o.nodeId ? [`node_id = ${q(o.nodeId)}`] : []),
-    ...(r.parallelism ? [`parallelism = ${r.parallelism}`] : []),
+    ...(r.parallelism ? [`parallelism = ${r.parallelism === 'auto' ? q('auto') : r.parallelism}`] : []),
     // Heartbeats often enough that a restarted hub learns of this node again within seconds.
     'heartbeat_interval = 5',
     'stop_timeout = 10',

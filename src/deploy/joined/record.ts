@@ -50,7 +50,7 @@ export interface JoinedNodeState {
   state_dir: string
   log_path: string | null
   runtime: string
-  parallelism: number | null
+  parallelism: number | 'auto' | null
   allowed_commands: string[]
   allow_shell: boolean
   group: string | null
