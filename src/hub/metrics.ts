@@ -85,6 +85,11 @@ export class HubMetrics {
       },
     })
     const running = () => state.tasks.runningAll().map((t) => ({ t, r: stats.readingOf(t.id) }))
+    /** The running tasks whose queues were read, with their task/group labels. */
+    const readings = () =>
+      running().flatMap(({ t, r }) =>
+        r && !('error' in r) ? [{ labels: { task: t.spec.name, group: groupOf(t) }, r }] : [],
+      )
     new Gauge({
       name: 'gridcore_task_queue_up',
       help: 'Whether the running task queues could be read from Redis (1) or not (0).',
@@ -103,9 +108,7 @@ export class HubMetrics {
       registers,
       collect() {
         this.reset()
-        for (const { t, r } of running()) {
-          if (!r || 'error' in r) continue
-          const labels = { task: t.spec.name, group: groupOf(t) }
+        for (const { labels, r } of readings()) {
           for (const q of ['input', 'suspects', 'processing', 'output', 'failed', 'dead'] as const)
             this.set({ ...labels, queue: q }, r[q])
         }
@@ -118,9 +121,7 @@ export class HubMetrics {
       registers,
       collect() {
         this.reset()
-        for (const { t, r } of running()) {
-          if (!r || 'error' in r) continue
-          const labels = { task: t.spec.name, group: groupOf(t) }
+        for (const { labels, r } of readings()) {
           const failed = r.stats.failed ?? 0
           const dead = r.stats.dead ?? 0
           setCounter(this, { ...labels, state: 'done' }, r.done - failed - dead)
@@ -137,8 +138,7 @@ export class HubMetrics {
       registers,
       collect() {
         this.reset()
-        for (const { t, r } of running())
-          if (r && !('error' in r)) this.set({ task: t.spec.name, group: groupOf(t) }, r.total)
+        for (const { labels, r } of readings()) this.set(labels, r.total)
       },
     })
     new Counter({
@@ -148,8 +148,7 @@ export class HubMetrics {
       registers,
       collect() {
         this.reset()
-        for (const { t, r } of running()) {
-          if (!r || 'error' in r) continue
+        for (const { labels: task, r } of readings()) {
           const entries = Object.entries(r.ledger)
           const other = { done: 0, failed: 0 }
           for (const [i, [node, e]] of entries.entries()) {
@@ -158,12 +157,12 @@ export class HubMetrics {
               other.failed += e.failed
               continue
             }
-            const labels = { task: t.spec.name, group: groupOf(t), node }
+            const labels = { ...task, node }
             setCounter(this, { ...labels, result: 'done' }, e.done)
             setCounter(this, { ...labels, result: 'failed' }, e.failed)
           }
           if (entries.length > MAX_NODE_SERIES) {
-            const labels = { task: t.spec.name, group: groupOf(t), node: '(other)' }
+            const labels = { ...task, node: '(other)' }
             setCounter(this, { ...labels, result: 'done' }, other.done)
             setCounter(this, { ...labels, result: 'failed' }, other.failed)
           }
