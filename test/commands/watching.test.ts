@@ -4,11 +4,11 @@
 // items done rising, and `gridcore logs` shows the filter's error text; after it, `gridcore node list` credits each
 // node with its share. The filter runs slowly while a file exists, so the run outlasts the looking on a loaded
 // machine whatever its speed; the test removes the file once it has seen what it came for, and the run finishes.
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { paths } from '../../src/lib/paths.js'
+import { launchChromium } from '../helpers/chromium.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { type NodeProc, startNodeProc, stopNodes, waitFor } from '../helpers/node.js'
 import { freePort } from '../helpers/ports.js'
@@ -16,7 +16,6 @@ import { start } from '../helpers/procs.js'
 import { parsePrometheus, sampleValue } from '../helpers/prom.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const ITEMS = 100_000
 const dir = tempDir()
 const home = join(dir, 'home')
@@ -43,7 +42,6 @@ for line in sys.stdin:
 
 describe('watching a 100,000-item run', () => {
   it('shows the bar moving, items done rising, the broken command’s error and each node’s share', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`)
     const [hubPort, redisPort] = [await freePort(), await freePort()]
     const up = await gc([
       'up',
@@ -105,17 +103,7 @@ describe('watching a 100,000-item run', () => {
     await waitFor('items done on /metrics', async () => (await scrape()) > 0, 60_000)
 
     // The status page, signed in with the read token, in headless Chromium.
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
+    const browser = await launchChromium()
     try {
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage()
       await page.goto(hubUrl)

@@ -2,18 +2,18 @@
 // embedded node running a task. Refused tokens show nothing; a read token shows the nodes and a progress bar that
 // moves between two refreshes; the token stays out of URLs; no CSP violation; a screenshot is taken.
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, existsSync, readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/chromium.js'
 import { type NodeProc, startNodeProc, stopNodes, waitFor } from '../helpers/node.js'
 import { CONSUMER } from '../helpers/procs.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 import { type HubProcess, startHubProcess, TOKEN } from './process.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const dir = tempDir()
 let redis: TestRedis
 let hub: HubProcess
@@ -23,20 +23,9 @@ const ITEMS = 6000
 
 beforeAll(async () => {
   // The test needs the browser: it fails (never skips) without it; test/setup/prepare.mjs installs it.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`)
   redis = await startTestRedis()
   hub = await startHubProcess(dir, 'page', ['--stats-interval', '500ms'])
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
+  browser = await launchChromium()
 }, 60_000)
 afterAll(async () => {
   await browser?.close()

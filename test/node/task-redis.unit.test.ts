@@ -2,24 +2,15 @@
 // command task also gets the real URLs and the CA file in gridcore's own variables; containers on loopback get host
 // networking.
 import { afterAll, describe, expect, it } from 'vitest'
-import type { TaskConfig } from '../../src/hub/protocol.js'
 import { onLoopback } from '../../src/node/docker-runtime.js'
 import { RedisProxyPool } from '../../src/node/redis-proxy-pool.js'
 import { localTask } from '../../src/node/task-redis.js'
+import { taskConfig } from '../helpers/task-config.js'
 
 const pool = new RedisProxyPool({})
 afterAll(() => pool.closeAll())
 
-const task = (o: Partial<TaskConfig>): TaskConfig => ({
-  task_name: 't',
-  image: '',
-  redis_url: null,
-  input_redis: null,
-  output_redis: null,
-  input_queue: 'q',
-  output_queue: null,
-  ...o,
-})
+const task = taskConfig
 const TLS = 'rediss://:s3cret@10.0.0.5:6379'
 
 describe('localTask', () => {

@@ -4,17 +4,9 @@ import { describe, expect, it } from 'vitest'
 import type { Capability, TaskConfig } from '../../src/hub/protocol.js'
 import type { InstanceSpec, RunningInstance, Runtime } from '../../src/node/runtime.js'
 import { ImageOnlyRuntime } from '../../src/node/volunteer.js'
+import { taskConfig } from '../helpers/task-config.js'
 
-const task = (o: Partial<TaskConfig>): TaskConfig => ({
-  task_name: 't',
-  image: '',
-  redis_url: null,
-  input_redis: null,
-  output_redis: null,
-  input_queue: 'q',
-  output_queue: null,
-  ...o,
-})
+const task = taskConfig
 
 /** A runtime that records what it was asked to start. */
 function inner(caps: Capability[]): Runtime & { started: TaskConfig[] } {
