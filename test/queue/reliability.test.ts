@@ -55,8 +55,9 @@ describe('reliable consumers', () => {
         url: t.redis.url,
         ...q,
         BATCH: 50,
+        // At least 1 ms per item: 10 s of work in all, more than the 20 windows below (at most 7 s) can hold.
         SLOW_MS: 1,
-        SLOW_EVERY: 4,
+        SLOW_EVERY: 1,
         LEASE_MS: 5000,
       })
       await sleep(200 + Math.random() * 150)
