@@ -77,12 +77,15 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
   let remaining = 0
   // A batch written to the file whose removal from Redis is not confirmed: its journal stays for the next drain.
   let unsettled = false
+  // Batch ids unique to this drain: a caller that drains again under one token (run's collector) must not reuse
+  // the id of an earlier drain's batch, or a journal left by a kill would match it and keep a batch Redis still holds.
+  const drain = randomBytes(6).toString('hex')
   try {
     for (let seq = 0; ; seq++) {
       const items = await redis.lrangeBuffer(keys.output, -batch, -1)
       if (!items.length) break
       items.reverse()
-      const id = `${token}:${seq}`
+      const id = `${token}:${drain}:${seq}`
       if (opts.out) {
         writeJournal(opts.out, { queue: keys.output, batch: id, offset: sink.size(), token })
         unsettled = true

@@ -1,7 +1,11 @@
 // gridcore results, the real CLI against redis-server: a fenced drain lock, and results written as bytes.
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { queueKeys } from '../../src/queue/keys.js'
+import { collectResults } from '../../src/queue/results.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { sleep, start } from '../helpers/procs.js'
 import { NOT_UTF8, queueFlags, queueNames } from '../helpers/queues.js'
@@ -12,6 +16,14 @@ const t = useTestRedis()
 const dir = tempDir()
 const names = () => queueNames('res')
 const qa = (n: { input: string; output: string }) => queueFlags(t.redis.url, n)
+const DRAINER = fileURLToPath(new URL('../fixtures/drainer.mjs', import.meta.url))
+async function until(ok: () => boolean, ms = 10_000) {
+  const deadline = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+    await sleep(10)
+  }
+}
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean)
 
 describe('the drain lock is fenced', () => {
@@ -54,6 +66,43 @@ describe('the drain lock is fenced', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/another gridcore results is draining/)
     expect(await t.r.get(`${n.output}:collector`)).toBe('someone-else')
+  })
+})
+
+describe('a drainer that drains again and again (run’s collector) killed mid-batch', () => {
+  it('writes each result once when the next drain settles its journal, even after an earlier drain of the same lock', async () => {
+    const n = names()
+    const keys = queueKeys(n.input, n.output)
+    const out = join(dir, `again-${n.input}.txt`)
+    await t.r.lpush(n.output, ...Array.from({ length: 100 }, (_, i) => `first${i}`))
+    // The drainer logs in as its own Redis user, so the test can take scripts away from it between its drains.
+    const user = `drainer${randomBytes(3).toString('hex')}`
+    await t.r.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all')
+    const d = start(process.execPath, [DRAINER], {
+      REDIS_URL: `redis://${user}:pw@127.0.0.1:${t.redis.port}`,
+      INPUT_QUEUE: n.input,
+      OUTPUT_QUEUE: n.output,
+      OUT: out,
+    })
+    d.child.stdin?.write('go\n')
+    await until(() => d.out().includes('drained 100'))
+    // Its second drain writes and flushes the next batch, and dies before Redis lets go of it: the script that
+    // removes the batch is refused to it, as if it had been killed at that moment.
+    await t.r.lpush(n.output, ...Array.from({ length: 50 }, (_, i) => `second${i}`))
+    await t.r.call('ACL', 'SETUSER', user, '-evalsha', '-eval')
+    d.child.stdin?.write('go\n')
+    await until(() => d.out().includes('failed'))
+    expect(lines(out)).toHaveLength(150)
+    d.child.kill('SIGKILL')
+    await d.exited
+    expect(await t.r.llen(n.output)).toBe(50)
+    const r = await collectResults({ redis: t.r, keys, format: 'raw', out })
+    // The journal is settled: the killed drain's batch never left Redis, so it is cut from the file and written again.
+    expect(r.written).toBe(50)
+    const got = lines(out)
+    expect(new Set(got).size).toBe(got.length)
+    expect(got).toHaveLength(150)
+    expect(await t.r.llen(n.output)).toBe(0)
   })
 })
 
