@@ -1,5 +1,5 @@
 // Where drained results go: a file (appended, fsync'ed, cut back when Redis kept a batch) or stdout.
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { GridcoreError } from '../lib/errors.js'
 
 export interface Sink {
@@ -35,9 +35,8 @@ export function fileSink(path: string, overwrite: boolean): Sink {
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at)
       size += bytes.length
     },
-    async flush() {
-      fsyncSync(fd)
-    },
+    // Off the event loop: a run's push and watch go on while the disk catches up.
+    flush: () => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve()))),
     keep() {
       kept = size
     },

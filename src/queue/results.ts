@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { GridcoreError } from '../lib/errors.js'
-import { clearJournal, cutBack, readJournal, writeJournal, writerGone } from './drain-journal.js'
+import { clearJournal, cutBack, JournalWriter, readJournal, writerGone } from './drain-journal.js'
 import type { QueueKeys } from './keys.js'
 import { Formatter, type ResultFormat } from './result-format.js'
 import { fileSink, stdoutSink } from './result-sinks.js'
@@ -42,10 +42,12 @@ export interface CollectResult {
 }
 
 const LOCK_MS = 60_000
+/** About this many bytes of results a batch (at least one result): what a drain holds in memory at once. */
+const BATCH_BYTES = 8 * 1024 * 1024
 
 export async function collectResults(opts: CollectOptions): Promise<CollectResult> {
   const { redis, keys } = opts
-  const batch = opts.batch ?? 5000
+  const batch = opts.batch ?? 20_000
   const base = { queue: keys.output, out: opts.out ?? null, format: opts.format }
   if (opts.peek !== undefined) {
     const items = (await redis.lrangeBuffer(keys.output, -opts.peek, -1)).reverse()
@@ -80,33 +82,42 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
   // Batch ids unique to this drain: a caller that drains again under one token (run's collector) must not reuse
   // the id of an earlier drain's batch, or a journal left by a kill would match it and keep a batch Redis still holds.
   const drain = randomBytes(6).toString('hex')
+  const journal = opts.out ? new JournalWriter(opts.out) : undefined
   try {
     for (let seq = 0; ; seq++) {
-      const items = await redis.lrangeBuffer(keys.output, -batch, -1)
-      if (!items.length) break
-      items.reverse()
+      // Raw results come as one buffer, already the file's bytes; other formats item by item.
+      let count: number
+      let bytes: Buffer
+      if (opts.format === 'raw') ({ count, bytes } = await scripts.peekLines(keys, batch, BATCH_BYTES))
+      else {
+        const items = await scripts.peek(keys, batch, BATCH_BYTES)
+        count = items.length
+        bytes = count ? fmt.render(items) : Buffer.alloc(0)
+      }
+      if (!count) break
       const id = `${token}:${drain}:${seq}`
       if (opts.out) {
-        writeJournal(opts.out, { queue: keys.output, batch: id, offset: sink.size(), token })
+        journal?.write({ queue: keys.output, batch: id, offset: sink.size(), token })
         unsettled = true
       }
-      await sink.write(fmt.render(items))
+      await sink.write(bytes)
       await sink.flush()
-      const left = await scripts.collect(keys, token, items.length, id)
+      const left = await scripts.collect(keys, token, count, id)
       if (left === 'lost') {
         unsettled = false
-        throw lockLost(keys.output, items.length, sink.takeBack())
+        throw lockLost(keys.output, count, sink.takeBack())
       }
       unsettled = false
       sink.keep()
       remaining = left
-      written += items.length
+      written += count
       opts.onProgress?.(written)
       if (remaining === 0) break
     }
   } finally {
     clearInterval(renew)
     sink.close()
+    journal?.close()
     if (opts.out && !unsettled) clearJournal(opts.out)
     await scripts.renew(keys.collector, token, 0).catch(() => {})
   }

@@ -1,4 +1,4 @@
-// The drain journal beside a results file: written atomically, read back, who wrote it, cutting a file back.
+// The drain journal beside a results file: written in place (or atomically when long), read back, who wrote it, cutting a file back.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest'
 import {
   clearJournal,
   cutBack,
+  JournalWriter,
   journalPath,
   readJournal,
-  writeJournal,
   writerGone,
 } from '../../src/queue/drain-journal.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -20,10 +20,14 @@ describe('drain journal', () => {
     const out = join(dir, 'r.txt')
     expect(journalPath(out)).toBe(join(dir, '.r.txt.gridcore-drain'))
     expect(readJournal(out)).toBeUndefined()
-    writeJournal(out, { queue: 'q:out', batch: 'tok:3', offset: 120, token: 'tok' })
+    const w = new JournalWriter(out)
+    w.write({ queue: 'q:out', batch: 'tok:a:10', offset: 1_000_000, token: 'tok' })
+    // Written in place over a longer entry: what is left of the longer one is padding, never part of the entry.
+    w.write({ queue: 'q:out', batch: 'tok:a:3', offset: 120, token: 'tok' })
+    w.close()
     expect(readJournal(out)).toEqual({
       queue: 'q:out',
-      batch: 'tok:3',
+      batch: 'tok:a:3',
       offset: 120,
       token: 'tok',
       pid: process.pid,
@@ -33,6 +37,18 @@ describe('drain journal', () => {
     expect(existsSync(journalPath(out))).toBe(false)
     writeFileSync(journalPath(out), 'not json')
     expect(readJournal(out)).toBeUndefined()
+  })
+
+  it('an entry too long to write in place is written as a new file, and read back the same', () => {
+    const out = join(dir, 'long.txt')
+    const w = new JournalWriter(out)
+    const queue = `q${'x'.repeat(5000)}:out`
+    w.write({ queue, batch: 'b:1', offset: 1, token: 't' })
+    w.write({ queue: 'short:out', batch: 'b:2', offset: 2, token: 't' })
+    w.close()
+    expect(readJournal(out)).toMatchObject({ queue: 'short:out', batch: 'b:2', offset: 2 })
+    w.write({ queue, batch: 'b:3', offset: 3, token: 't' })
+    expect(readJournal(out)).toMatchObject({ queue, batch: 'b:3', offset: 3 })
   })
 
   it('a writer is gone when its pid is (same host), is this process, or elsewhere once its lock is not its own', () => {

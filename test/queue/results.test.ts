@@ -87,9 +87,10 @@ describe('a drainer that drains again and again (run’s collector) killed mid-b
     d.child.stdin?.write('go\n')
     await until(() => d.out().includes('drained 100'))
     // Its second drain writes and flushes the next batch, and dies before Redis lets go of it: the script that
-    // removes the batch is refused to it, as if it had been killed at that moment.
+    // removes the batch is refused to it (a script's commands are checked against its user too), as if it had been
+    // killed at that moment.
     await t.r.lpush(n.output, ...Array.from({ length: 50 }, (_, i) => `second${i}`))
-    await t.r.call('ACL', 'SETUSER', user, '-evalsha', '-eval')
+    await t.r.call('ACL', 'SETUSER', user, '-ltrim')
     d.child.stdin?.write('go\n')
     await until(() => d.out().includes('failed'))
     expect(lines(out)).toHaveLength(150)

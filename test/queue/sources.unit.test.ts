@@ -4,7 +4,14 @@ import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import type { PushSink } from '../../src/queue/push.js'
 import { InvalidRecord } from '../../src/queue/records.js'
-import { feedRange, feedStream, type PushFormat, parseRange, rangeCount } from '../../src/queue/sources.js'
+import {
+  feedRange,
+  feedStream,
+  type PushFormat,
+  parseRange,
+  rangeCount,
+  writeInteger,
+} from '../../src/queue/sources.js'
 
 /** A sink that keeps the items it is given, in order. */
 function collector(): { sink: PushSink; items: string[] } {
@@ -156,5 +163,23 @@ describe('ranges', () => {
     const { sink, items } = collector()
     await feedRange(parseRange('10..0:-3'), sink)
     expect(items).toEqual(['10', '7', '4', '1'])
+  })
+  it('writes each number as String() would, negatives and the largest safe integers too', () => {
+    const b = Buffer.alloc(32)
+    for (const v of [
+      0,
+      7,
+      10,
+      -1,
+      -10,
+      99,
+      100,
+      123456789,
+      -987654321,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+    ]) {
+      expect(b.toString('latin1', 0, writeInteger(b, v))).toBe(String(v))
+    }
   })
 })

@@ -1,0 +1,25 @@
+-- peek: read the oldest results (the tail of the output list), oldest first, without removing them: what a
+-- drainer writes before collect.lua removes exactly that many. At most N items and about B bytes (never fewer
+-- than one item), so a drain of large results holds a bounded amount in memory.
+--
+-- ARGV[1] N (max items)   ARGV[2] B (max bytes)   ARGV[3] 'lines' for {count, the items each followed by '\n' in
+--         one string} (the raw format's bytes as they go to the file), else the items as a list
+-- returns: {count, text} for 'lines'; otherwise the items, oldest first (an empty list when there are none)
+
+local output = KEYS[1]
+
+local tail = redis.call('LRANGE', output, -tonumber(ARGV[1]), -1)
+local cap = tonumber(ARGV[2])
+local items, bytes = {}, 0
+for i = #tail, 1, -1 do
+  local item = tail[i]
+  if #items > 0 and bytes + #item + 1 > cap then break end
+  items[#items + 1] = item
+  bytes = bytes + #item + 1
+end
+if ARGV[3] == 'lines' then
+  local count = #items
+  items[count + 1] = ''
+  return { count, table.concat(items, '\n') }
+end
+return items
