@@ -1,15 +1,17 @@
 // gridcore's own worker for `gridcore run --command`: the reliable protocol around a line filter. A batch goes to
 // the filter's stdin in one write while its answers are encoded into the commit as they arrive; the commit and the
-// next take share a round trip, and batches adapt to about 100 ms of the filter's work. When the filter exits
+// next take share a round trip, made while the filter runs the other lane's batch (lanes.ts), and batches adapt to
+// about 100 ms of the filter's work. When the filter exits
 // mid-batch, the items it answered commit, the item in hand fails with the filter's stderr tail, and the rest goes
 // to a new filter (spares are kept warm once one has died). A filter that writes more lines than items fails the
 // --batch-sized part that did; one that stops answering gives the batch back (attempt counted, then singly).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GridcoreError } from '../lib/errors.js'
-import { type LineBatch, LineQueue } from '../queue/line-queue.js'
+import type { LineBatch } from '../queue/line-queue.js'
 import { RespBulks } from '../redis/resp-bulks.js'
 import { BatchSize } from './batch-size.js'
 import { Filters } from './filters.js'
+import { type CommitOutcome, Lanes } from './lanes.js'
 
 export interface FilterWorkerOptions {
   command: string
@@ -127,62 +129,61 @@ export async function runFilterWorker(o: FilterWorkerOptions): Promise<FilterWor
     return s
   }
 
-  let queue: LineQueue | undefined
+  const onCommit = (c: CommitOutcome) => {
+    if (!c.committed) {
+      o.log(`the lease of a batch of ${c.count} was lost: its commit was refused`)
+      return
+    }
+    stats.failed += c.failed
+    stats.done += c.count - c.failed
+  }
+  let lanes: Lanes | undefined
   try {
-    queue = await LineQueue.open(queueOptions(o))
-    let next: LineBatch | null = null
+    lanes = await Lanes.open(queueOptions(o), onCommit)
     let pause = 10
     while (!o.signal.aborted) {
-      let batch: LineBatch | null
       try {
-        batch = next ?? (await queue.take(size.next))
-        next = null
-        if (!batch) {
+        const got = await lanes.next(size.next)
+        if (!got) {
           await sleep(pause, undefined, { signal: o.signal }).catch(() => {})
           pause = Math.min(pause * 2, 500)
           continue
         }
         pause = 10
+        const { batch, lane } = got
         const began = performance.now()
         let s: Settled
         try {
           s = await work(batch)
         } catch (err) {
           if (!(err instanceof GiveBack)) {
-            await queue.giveBack(false).catch(() => {})
+            await lanes.release()
             throw err
           }
-          const n = await queue.giveBack(true, err.message)
+          const n = await lanes.giveBack(lane, true, err.message)
           stats.failed_batches++
           o.log(`${err.message}; the batch of ${n} goes back to the queue (attempt counted)`)
           continue
         }
         size.record(batch.count, performance.now() - began)
-        const r = await queue.commit(batch, s.payloads, s.failedAt, o.signal.aborted ? undefined : size.next)
-        next = r.next
-        if (!r.committed) {
-          o.log(`the lease of a batch of ${batch.count} was lost: its commit was refused`)
-          continue
-        }
-        stats.failed += s.failedAt.length
-        stats.done += batch.count - s.failedAt.length
+        lanes.commit(lane, batch, s.payloads, s.failedAt, o.signal.aborted ? undefined : size.next)
       } catch (err) {
         if (!(err instanceof GridcoreError) || err.code !== 'REDIS_UNREACHABLE') throw err
         // The connection broke: whatever Redis settled stays settled; what this consumer still holds goes back
         // as it was taken once a new connection is up.
         o.log(`${err.message}; reconnecting`)
-        queue.close()
-        queue = await reconnect(o)
-        if (!queue) break
-        next = null
+        await lanes.release()
+        lanes.close()
+        lanes = await reconnect(o, onCommit)
+        if (!lanes) break
       }
     }
-    // Stopping: a batch taken together with the last commit goes back untouched.
-    if (next && queue) await queue.giveBack(false)
+    // Stopping: the last commits land; a batch taken with one, or ahead, goes back untouched.
+    await lanes?.release()
     stats.filter_restarts = filters.restarts
     return stats
   } finally {
-    queue?.close()
+    lanes?.close()
     await filters.close()
   }
 }
@@ -200,15 +201,18 @@ function queueOptions(o: FilterWorkerOptions) {
   }
 }
 
-/** Opens the queue again (backing off up to 2 s) and hands back what this consumer held; undefined when stopped. */
-async function reconnect(o: FilterWorkerOptions): Promise<LineQueue | undefined> {
+/** Opens both lanes again (backing off up to 2 s) and hands back what this consumer held; undefined when stopped. */
+async function reconnect(
+  o: FilterWorkerOptions,
+  onCommit: (c: CommitOutcome) => void,
+): Promise<Lanes | undefined> {
   for (let wait = 100; !o.signal.aborted; wait = Math.min(wait * 2, 2_000)) {
     await sleep(wait, undefined, { signal: o.signal }).catch(() => {})
     try {
-      const q = await LineQueue.open(queueOptions(o))
-      await q.giveBack(false)
+      const lanes = await Lanes.open(queueOptions(o), onCommit)
+      await lanes.release()
       o.log('reconnected')
-      return q
+      return lanes
     } catch {}
   }
   return undefined

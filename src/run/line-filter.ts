@@ -9,7 +9,6 @@ import type { Readable } from 'node:stream'
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises'
 import type { RespBulks } from '../redis/resp-bulks.js'
 import { openFifo } from './fifo.js'
-import { ReadPacer } from './read-pacer.js'
 
 /** How a batch went: every line answered, or what went wrong. `lines` answers were added to the sink. */
 export type FilterAnswer =
@@ -36,9 +35,6 @@ export class LineFilter {
   private got = 0
   private want = 0
   private lastLineAt = 0
-  private batchStarted = 0
-  private batchBytes = 0
-  private readonly pacer: ReadPacer
   /** Lines it wrote in its life (a filter that never wrote one and died may not be able to run at all). */
   answered = 0
   private fed = 0
@@ -64,7 +60,6 @@ export class LineFilter {
     } else stdout = this.child.stdout!
     stdout.on('data', (d: Buffer) => this.onStdout(d))
     stdout.on('error', () => {})
-    this.pacer = new ReadPacer(stdout, Boolean(fifo))
     this.stdout = stdout
     this.child.stderr!.on('data', (d: Buffer) => {
       process.stderr.write(d)
@@ -89,15 +84,9 @@ export class LineFilter {
         resolve()
       })
     })
-    this.closed = Promise.all([exited, output]).then(() => {
-      this.pacer.flow()
-      this.wake()
-    })
+    this.closed = Promise.all([exited, output]).then(() => this.wake())
     // Its exit is news to a waiting batch even while its output is still being read.
-    void exited.then(() => {
-      this.pacer.flow()
-      this.wake()
-    })
+    void exited.then(() => this.wake())
   }
 
   /** The last lines of what the filter wrote on stderr (at most 20 lines, 4 KB). */
@@ -129,8 +118,6 @@ export class LineFilter {
     this.got = 0
     this.want = count
     this.sink = sink
-    this.batchStarted = performance.now()
-    this.batchBytes = 0
     this.child.stdin!.write(input)
     try {
       let deadline = started + timeoutMs
@@ -171,7 +158,6 @@ export class LineFilter {
       return { kind: 'answered', lines: count }
     } finally {
       this.sink = null
-      this.pacer.flow()
     }
   }
 
@@ -219,16 +205,7 @@ export class LineFilter {
         : Buffer.from(d.subarray(start))
     this.answered += lines
     if (lines) this.lastLineAt = Date.now()
-    if (!this.sink) return
-    if (this.got >= this.want) {
-      this.wake()
-      return
-    }
-    this.batchBytes += d.length
-    if (this.got) {
-      const perLine = (performance.now() - this.batchStarted) / this.got
-      this.pacer.pace(this.want - this.got, perLine, this.batchBytes / this.got)
-    }
+    if (this.sink && this.got >= this.want) this.wake()
   }
 
   private line(b: Buffer, start: number, end: number): void {
