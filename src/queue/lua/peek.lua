@@ -10,15 +10,15 @@ local output = KEYS[1]
 
 local tail = redis.call('LRANGE', output, -tonumber(ARGV[1]), -1)
 local cap = tonumber(ARGV[2])
-local items, bytes = {}, 0
+local items, count, bytes = {}, 0, 0
 for i = #tail, 1, -1 do
-  local item = tail[i]
-  if #items > 0 and bytes + #item + 1 > cap then break end
-  items[#items + 1] = item
-  bytes = bytes + #item + 1
+  local size = #tail[i] + 1
+  if count > 0 and bytes + size > cap then break end
+  count = count + 1
+  items[count] = tail[i]
+  bytes = bytes + size
 end
 if ARGV[3] == 'lines' then
-  local count = #items
   items[count + 1] = ''
   return { count, table.concat(items, '\n') }
 end
