@@ -1,8 +1,9 @@
 // Failures an agent can act on and runs that are records: grouped errors with samples and the exact commands,
 // one-command fix-and-rerun (--retry), `gridcore runs`, the lost terminal (kill -9, then --resume), and data-plane
 // commands that never guess a run's output queue. Against a real local cluster (process runtime).
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { scaffold } from '../../src/templates/scaffold.js'
 import { BIN, runCli } from '../helpers/cli.js'
@@ -15,6 +16,17 @@ const home = join(dir, 'home')
 const gc = fileCluster(home, { timeoutMs: 120_000 })
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean)
 const argv = (command: string) => command.split(' ').slice(1)
+/** A client of the local cluster's Redis under `home` (its port and password from the redis.conf up wrote). */
+function clusterRedis(home: string): Redis {
+  const data = join(home, '.local/share/idm-gridcore')
+  const conf = readFileSync(
+    join(data, readdirSync(data).find((d) => d.startsWith('redis-'))!, 'redis.conf'),
+    'utf8',
+  )
+  const port = /^port (\d+)/m.exec(conf)![1]
+  const password = /^requirepass "?([^"\n]+)"?/m.exec(conf)![1]
+  return new Redis({ port: Number(port), host: '127.0.0.1', password })
+}
 
 describe('failures you can act on, and one command to rerun them', () => {
   it('a Python function raising on 1 item in 1,000: grouped error, 3 samples, the commands; after the fix, --retry completes the output exactly once', async () => {
@@ -131,6 +143,35 @@ describe('runs are records', () => {
     expect(lost.next).toBe(`gridcore run --resume ${lost.task}`)
     const text = await gc(['runs'])
     expect(text.stdout).toMatch(new RegExp(`${lost.task}\\s+running \\(CLI gone\\)`))
+    // Killed in the middle of a drain, the run leaves its drain lock: results elsewhere name the run and the
+    // command that finishes it, and write nothing, instead of calling it another gridcore results.
+    const record = JSON.parse(
+      readFileSync(join(home, '.config/agents/skills/idm-gridcore/state/runs', `${lost.task}.json`), 'utf8'),
+    )
+    const redis = clusterRedis(home)
+    try {
+      await redis.set(`${record.output_queue}:collector`, record.collector_token, 'PX', 60_000)
+    } finally {
+      redis.disconnect()
+    }
+    const other = join(dir, 'elsewhere.txt')
+    const held = await gc([
+      'results',
+      '--queue',
+      record.input_queue,
+      '--output-queue',
+      record.output_queue,
+      '--out',
+      other,
+      '--json',
+    ])
+    expect(held.code).toBe(2)
+    expect(held.stderr).toContain(`are held by run ${lost.task}, which stopped while writing them to ${out}`)
+    expect(held.stderr).toContain(
+      `gridcore run --resume ${lost.task} finishes the run and that file; or wait`,
+    )
+    expect(held.json.error.next).toBe(lost.next)
+    expect(existsSync(other)).toBe(false)
     const resumed = await gc([...argv(lost.next), '--json'])
     expect(resumed.code, resumed.stderr).toBe(0)
     expect(resumed.json).toMatchObject({ task: lost.task, items: 30_000, done: 30_000, output: out })

@@ -1,10 +1,12 @@
 // Data-plane commands never guess an output queue: a --queue without --output-queue whose <queue>:output list
 // does not exist, while the queue is a run's (its record, or gridcore run's naming, says where its results go), is
-// refused naming --output-queue and that name.
+// refused naming --output-queue and that name. And a drain lock left by a run whose process is gone is named as
+// that run's, with the command that finishes it, rather than as "another gridcore results".
 import type { OpenTarget, QueueTarget } from '../../cluster/target.js'
 import { GridcoreError } from '../../lib/errors.js'
-import { runIdOf, runQueues } from '../../queue/keys.js'
-import { recordByInputQueue } from './store.js'
+import { type QueueKeys, runIdOf, runQueues } from '../../queue/keys.js'
+import { runCommandFor, writerAlive } from './record.js'
+import { listRecords, recordByInputQueue } from './store.js'
 
 export async function checkOutputKnown(t: QueueTarget, conn: OpenTarget): Promise<void> {
   if (!t.outputGuessed || (await conn.output.exists(t.output))) return
@@ -17,5 +19,24 @@ export async function checkOutputKnown(t: QueueTarget, conn: OpenTarget): Promis
     'USAGE',
     `the output queue of ${t.input} is not known: ${t.output} does not exist, and ${whose} wrote its results to ${known}: pass --output-queue ${known}`,
     { output_queue: known },
+  )
+}
+
+/**
+ * Refuses to drain `keys.output` while a run that stopped holds its drain lock (its collector's token, from its
+ * record; its process gone from this machine): its journal and output file belong to that run, so `run --resume`
+ * finishes them; a drain elsewhere would wait out the lock and could write that run's last batch twice.
+ */
+export async function checkDrainLock(keys: QueueKeys, conn: OpenTarget): Promise<void> {
+  const token = await conn.output.get(keys.collector)
+  if (!token) return
+  const rec = listRecords().runs.find((r) => r.collector_token === token && r.output_queue === keys.output)
+  if (!rec || writerAlive(rec) !== false) return
+  const resume = runCommandFor('--resume', rec)
+  const ms = await conn.output.pttl(keys.collector)
+  throw new GridcoreError(
+    'USAGE',
+    `the results of ${keys.output} are held by run ${rec.task}, which stopped while writing them to ${rec.output ?? 'stdout'} (its process ${rec.pid} is gone): ${resume} finishes the run and that file${ms > 0 ? `; or wait ${Math.ceil(ms / 1000)} s for its drain lock to run out` : ''}`,
+    { next: resume },
   )
 }
