@@ -10,8 +10,6 @@ export interface WriteOptions {
   dirMode?: number
   /** chmod the parent directory to dirMode even when it already existed. */
   enforceDirMode?: boolean
-  /** fsync before the rename (default true); false for a file that must only survive the process, not the machine. */
-  sync?: boolean
 }
 
 /** Writes a file so that readers see the old content or the new one, never half of it. */
@@ -24,7 +22,7 @@ export function writeFileAtomic(path: string, content: string | Buffer, opts: Wr
   const fd = openSync(tmp, 'w', mode)
   try {
     writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content)
-    if (opts.sync !== false) fsyncSync(fd)
+    fsyncSync(fd)
   } catch (err) {
     closeSync(fd)
     rmSync(tmp, { force: true })

@@ -168,7 +168,11 @@ export async function runFilterWorker(o: FilterWorkerOptions): Promise<FilterWor
         size.record(batch.count, performance.now() - began)
         lanes.commit(lane, batch, s.payloads, s.failedAt, o.signal.aborted ? undefined : size.next)
       } catch (err) {
-        if (!(err instanceof GridcoreError) || err.code !== 'REDIS_UNREACHABLE') throw err
+        if (!(err instanceof GridcoreError) || err.code !== 'REDIS_UNREACHABLE') {
+          // Fatal: the other lane's commit lands (or fails) before the worker goes, and nothing stays held.
+          await lanes.release()
+          throw err
+        }
         // The connection broke: whatever Redis settled stays settled; what this consumer still holds goes back
         // as it was taken once a new connection is up.
         o.log(`${err.message}; reconnecting`)
@@ -179,7 +183,9 @@ export async function runFilterWorker(o: FilterWorkerOptions): Promise<FilterWor
       }
     }
     // Stopping: the last commits land; a batch taken with one, or ahead, goes back untouched.
-    await lanes?.release()
+    const failure = await lanes?.release()
+    if (failure)
+      o.log(`stopping: ${failure.message}; what this worker still held goes back when its lease runs out`)
     stats.filter_restarts = filters.restarts
     return stats
   } finally {
@@ -208,12 +214,16 @@ async function reconnect(
 ): Promise<Lanes | undefined> {
   for (let wait = 100; !o.signal.aborted; wait = Math.min(wait * 2, 2_000)) {
     await sleep(wait, undefined, { signal: o.signal }).catch(() => {})
+    let lanes: Lanes | undefined
     try {
-      const lanes = await Lanes.open(queueOptions(o), onCommit)
-      await lanes.release()
+      lanes = await Lanes.open(queueOptions(o), onCommit)
+      const failure = await lanes.release()
+      if (failure) throw failure
       o.log('reconnected')
       return lanes
-    } catch {}
+    } catch {
+      lanes?.close()
+    }
   }
   return undefined
 }

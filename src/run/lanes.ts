@@ -72,15 +72,27 @@ export class Lanes {
 
   /**
    * Waits for what is in flight, then gives back untouched what either lane holds and has not run (stopping, a
-   * fatal error, a connection to replace). A commit that fails here leaves its batch to the lease's recovery.
+   * fatal error, a connection to replace). The first failure (a commit or a give-back that did not happen) is
+   * returned, not thrown: the other lane is released all the same, and a batch left behind goes back when its
+   * lease runs out.
    */
-  async release(): Promise<void> {
+  async release(): Promise<Error | undefined> {
+    let failure: Error | undefined
     for (const lane of [0, 1] as const) {
       const p = this.pending[lane]
       this.pending[lane] = null
-      await p?.catch(() => null)
-      await this.queues[lane].giveBack(false).catch(() => {})
+      try {
+        await p
+      } catch (err) {
+        failure ??= err as Error
+      }
+      try {
+        await this.queues[lane].giveBack(false)
+      } catch (err) {
+        failure ??= err as Error
+      }
     }
+    return failure
   }
 
   close(): void {
