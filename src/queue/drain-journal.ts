@@ -1,8 +1,9 @@
 // The drain journal: a small file beside a results file that makes draining into it exactly-once across crashes.
 // Before a batch is written, the journal says where the file ended, which batch follows and who writes it (lock
-// token, pid, host); collect.lua keeps the id of the last batch it removed in the same step. A later drain into
-// the same file settles a journal left behind: if Redis holds that id, the batch is in the file and out of
-// Redis; if not, the file is cut back to where it ended (the batch is still in Redis and is written again).
+// token, pid, host); collect.lua keeps the id of the last batch each token removed in the same step. A later drain
+// into the same file settles a journal left behind: if Redis holds that id for that token, the batch is in the
+// file and out of Redis; if not, the file is cut back to where it ended (the batch is still in Redis and is
+// written again). Other drainers since (another file, stdout) do not change the answer.
 import {
   closeSync,
   fdatasyncSync,
@@ -21,7 +22,7 @@ import { writeFileAtomic } from '../lib/fs.js'
 export interface JournalEntry {
   /** The output list being drained. */
   queue: string
-  /** Id of the batch written after `offset` (collect.lua records it as `collect_batch` when it removes it). */
+  /** Id of the batch written after `offset` (collect.lua records it under `token` in `drains` when it removes it). */
   batch: string
   /** The file's size before the batch. */
   offset: number

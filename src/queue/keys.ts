@@ -17,6 +17,8 @@ export interface QueueKeys {
   consumers: string
   /** Lock held by the one `gridcore results` draining the output list. */
   collector: string
+  /** Hash drain-lock token -> id of the last batch that drainer removed (collect.lua; drain-journal.ts reads it). */
+  drains: string
   /** Hash of what each node committed: `<node_id>:done` and `<node_id>:failed` (the contribution ledger). */
   ledger: string
   processing(consumer: string): string
@@ -34,6 +36,7 @@ export function queueKeys(input: string, output: string): QueueKeys {
     attempts: `${input}:attempts`,
     consumers: `${input}:consumers`,
     collector: `${output}:collector`,
+    drains: `${output}:drains`,
     ledger: `${input}:ledger`,
     processing: (consumer) => `${input}:processing:${consumer}`,
     lease: (consumer) => `${input}:lease:${consumer}`,

@@ -165,6 +165,6 @@ export async function purge(redis: Redis, keys: QueueKeys, withOutput: boolean):
     keys.consumers,
   ]
   for (const id of members) targets.push(keys.processing(id), keys.lease(id))
-  if (withOutput) targets.push(keys.output, keys.ledger)
+  if (withOutput) targets.push(keys.output, keys.ledger, keys.drains)
   return redis.del(...targets)
 }

@@ -118,7 +118,11 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
     clearInterval(renew)
     sink.close()
     journal?.close()
-    if (opts.out && !unsettled) clearJournal(opts.out)
+    if (opts.out && !unsettled) {
+      clearJournal(opts.out)
+      // Nothing left to settle under this token (the next drain of a run's collector records it again).
+      await redis.hdel(keys.drains, token).catch(() => {})
+    }
     await scripts.renew(keys.collector, token, 0).catch(() => {})
   }
   return { ...base, written, drained: true, remaining }
@@ -138,9 +142,10 @@ async function settleJournal(
   if (!j || j.queue !== keys.output) return
   const holder = await redis.get(keys.collector)
   if (!writerGone(j, holder)) return
-  if ((await redis.hget(keys.stats, 'collect_batch')) !== j.batch) cutBack(out, j.offset)
+  if ((await redis.hget(keys.drains, j.token)) !== j.batch) cutBack(out, j.offset)
   if (holder === j.token) await scripts.renew(keys.collector, j.token, 0)
   clearJournal(out)
+  await redis.hdel(keys.drains, j.token)
 }
 
 function lockLost(output: string, n: number, takenBack: boolean): GridcoreError {

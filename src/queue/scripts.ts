@@ -13,7 +13,7 @@ export const SCRIPT_KEYS = {
   commit: ['processing', 'lease', 'output', 'stats', 'failed', 'attempts', 'ledger'],
   recover: ['processing', 'lease', 'input', 'suspects', 'dead', 'attempts', 'stats', 'consumers'],
   retry: ['source', 'input', 'stats'],
-  collect: ['output', 'stats', 'collector'],
+  collect: ['output', 'stats', 'collector', 'drains'],
   peek: ['output'],
 } as const
 
@@ -176,11 +176,11 @@ export class QueueScripts {
    * left, or 'lost' when the lock is not ours.
    */
   async collect(k: QueueKeys, token: string, n: number, batch = ''): Promise<number | 'lost'> {
-    const r = (await this.run('collect', { output: k.output, stats: k.stats, collector: k.collector }, [
-      token,
-      n,
-      batch,
-    ])) as number
+    const r = (await this.run(
+      'collect',
+      { output: k.output, stats: k.stats, collector: k.collector, drains: k.drains },
+      [token, n, batch],
+    )) as number
     return r === -1 ? 'lost' : r
   }
 

@@ -1,9 +1,10 @@
 // gridcore results, the real CLI against redis-server: a fenced drain lock, and results written as bytes.
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { JournalWriter, journalPath } from '../../src/queue/drain-journal.js'
 import { queueKeys } from '../../src/queue/keys.js'
 import { collectResults } from '../../src/queue/results.js'
 import { BIN, runCli } from '../helpers/cli.js'
@@ -104,6 +105,38 @@ describe('a drainer that drains again and again (run’s collector) killed mid-b
     expect(new Set(got).size).toBe(got.length)
     expect(got).toHaveLength(150)
     expect(await t.r.llen(n.output)).toBe(0)
+  })
+})
+
+describe('a drainer killed just after Redis let go of its batch', () => {
+  it('keeps that batch in its file when the next drain settles the journal, whatever other drainers did since', async () => {
+    const n = names()
+    const keys = queueKeys(n.input, n.output)
+    const out = join(dir, `kept-${n.input}.txt`)
+    // What such a kill leaves: the file holds 150 results; its journal names the batch written after the first 100;
+    // collect.lua removed that batch (and recorded its id for the drainer's token); the journal was not cleared yet.
+    const rows = Array.from({ length: 150 }, (_, i) => `k${i}\n`)
+    writeFileSync(out, rows.join(''))
+    const token = `t${randomBytes(4).toString('hex')}`
+    const batch = `${token}:d:1`
+    const journal = new JournalWriter(out)
+    journal.write({ queue: n.output, batch, offset: Buffer.byteLength(rows.slice(0, 100).join('')), token })
+    journal.close()
+    await t.r.hset(keys.drains, token, batch)
+    // Another drainer (after the dead one's lock ran out) drains new results elsewhere.
+    await t.r.lpush(n.output, 'o1', 'o2')
+    const other = await collectResults({
+      redis: t.r,
+      keys,
+      format: 'raw',
+      out: join(dir, `other-${n.input}.txt`),
+    })
+    expect(other.written).toBe(2)
+    const r = await collectResults({ redis: t.r, keys, format: 'raw', out })
+    expect(r.written).toBe(0)
+    expect(lines(out)).toEqual(Array.from({ length: 150 }, (_, i) => `k${i}`))
+    expect(existsSync(journalPath(out))).toBe(false)
+    expect(await t.r.hexists(keys.drains, token)).toBe(0)
   })
 })
 
