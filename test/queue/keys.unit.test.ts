@@ -23,6 +23,7 @@ describe('queueKeys', () => {
       attempts: 'sqrt:in:attempts',
       consumers: 'sqrt:in:consumers',
       collector: 'sqrt:out:collector',
+      drains: 'sqrt:out:drains',
       ledger: 'sqrt:in:ledger',
       processing: 'sqrt:in:processing:n1:0',
       lease: 'sqrt:in:lease:n1:0',
