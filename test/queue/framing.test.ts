@@ -105,12 +105,16 @@ describe('peek (what a drain writes before collect removes it)', () => {
     await t.r.lpush(n.output, ...Array.from({ length: 300 }, (_, i) => `s${i}`))
     const small = await s.peekLines(k, 250, 1 << 20)
     expect(small.count).toBe(250)
-    expect(small.bytes.toString().split('\n').slice(0, 250)).toEqual(Array.from({ length: 250 }, (_, i) => `s${i}`))
+    expect(small.bytes.toString().split('\n').slice(0, 250)).toEqual(
+      Array.from({ length: 250 }, (_, i) => `s${i}`),
+    )
     await t.r.del(n.output)
     await t.r.lpush(n.output, ...Array.from({ length: 100 }, (_, i) => `${i}`.padStart(1000, 'x')))
     // 1,001 bytes each with its newline: ten fit in 10,500 bytes, the oldest ten.
     const large = await s.peek(k, 100, 10_500)
-    expect(large.map((b) => b.toString().replace(/^x+/, ''))).toEqual(Array.from({ length: 10 }, (_, i) => `${i}`))
+    expect(large.map((b) => b.toString().replace(/^x+/, ''))).toEqual(
+      Array.from({ length: 10 }, (_, i) => `${i}`),
+    )
     expect((await s.peekLines(k, 5, 1 << 20)).count).toBe(5)
   })
 })
