@@ -6,7 +6,7 @@
 // written again). Other drainers since (another file, stdout) do not change the answer.
 import {
   closeSync,
-  fdatasyncSync,
+  fdatasync,
   fsyncSync,
   openSync,
   readFileSync,
@@ -58,7 +58,7 @@ export class JournalWriter {
 
   constructor(private readonly out: string) {}
 
-  write(e: Omit<JournalEntry, 'pid' | 'host'>): void {
+  async write(e: Omit<JournalEntry, 'pid' | 'host'>): Promise<void> {
     const text = Buffer.from(JSON.stringify({ ...e, pid: process.pid, host: hostname() }))
     if (text.length > IN_PLACE_MAX) {
       this.close()
@@ -70,7 +70,9 @@ export class JournalWriter {
     const padded = Buffer.alloc(this.width, 0x20)
     text.copy(padded)
     writeSync(this.fd, padded, 0, padded.length, 0)
-    fdatasyncSync(this.fd)
+    const fd = this.fd
+    // Off the event loop, as the results file's own fsync.
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())))
   }
 
   close(): void {

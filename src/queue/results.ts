@@ -97,7 +97,7 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
       if (!count) break
       const id = `${token}:${drain}:${seq}`
       if (opts.out) {
-        journal?.write({ queue: keys.output, batch: id, offset: sink.size(), token })
+        await journal?.write({ queue: keys.output, batch: id, offset: sink.size(), token })
         unsettled = true
       }
       await sink.write(bytes)

@@ -16,14 +16,14 @@ import { tempDir } from '../helpers/tmp.js'
 const dir = tempDir()
 
 describe('drain journal', () => {
-  it('sits beside the file as a hidden one, round-trips, and goes away', () => {
+  it('sits beside the file as a hidden one, round-trips, and goes away', async () => {
     const out = join(dir, 'r.txt')
     expect(journalPath(out)).toBe(join(dir, '.r.txt.gridcore-drain'))
     expect(readJournal(out)).toBeUndefined()
     const w = new JournalWriter(out)
-    w.write({ queue: 'q:out', batch: 'tok:a:10', offset: 1_000_000, token: 'tok' })
+    await w.write({ queue: 'q:out', batch: 'tok:a:10', offset: 1_000_000, token: 'tok' })
     // Written in place over a longer entry: what is left of the longer one is padding, never part of the entry.
-    w.write({ queue: 'q:out', batch: 'tok:a:3', offset: 120, token: 'tok' })
+    await w.write({ queue: 'q:out', batch: 'tok:a:3', offset: 120, token: 'tok' })
     w.close()
     expect(readJournal(out)).toEqual({
       queue: 'q:out',
@@ -39,15 +39,15 @@ describe('drain journal', () => {
     expect(readJournal(out)).toBeUndefined()
   })
 
-  it('an entry too long to write in place is written as a new file, and read back the same', () => {
+  it('an entry too long to write in place is written as a new file, and read back the same', async () => {
     const out = join(dir, 'long.txt')
     const w = new JournalWriter(out)
     const queue = `q${'x'.repeat(5000)}:out`
-    w.write({ queue, batch: 'b:1', offset: 1, token: 't' })
-    w.write({ queue: 'short:out', batch: 'b:2', offset: 2, token: 't' })
+    await w.write({ queue, batch: 'b:1', offset: 1, token: 't' })
+    await w.write({ queue: 'short:out', batch: 'b:2', offset: 2, token: 't' })
     w.close()
     expect(readJournal(out)).toMatchObject({ queue: 'short:out', batch: 'b:2', offset: 2 })
-    w.write({ queue, batch: 'b:3', offset: 3, token: 't' })
+    await w.write({ queue, batch: 'b:3', offset: 3, token: 't' })
     expect(readJournal(out)).toMatchObject({ queue, batch: 'b:3', offset: 3 })
   })
 

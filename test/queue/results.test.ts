@@ -120,7 +120,12 @@ describe('a drainer killed just after Redis let go of its batch', () => {
     const token = `t${randomBytes(4).toString('hex')}`
     const batch = `${token}:d:1`
     const journal = new JournalWriter(out)
-    journal.write({ queue: n.output, batch, offset: Buffer.byteLength(rows.slice(0, 100).join('')), token })
+    await journal.write({
+      queue: n.output,
+      batch,
+      offset: Buffer.byteLength(rows.slice(0, 100).join('')),
+      token,
+    })
     journal.close()
     await t.r.hset(keys.drains, token, batch)
     // Another drainer (after the dead one's lock ran out) drains new results elsewhere.
