@@ -33,32 +33,31 @@ export interface QueueSnapshot {
 const COUNTERS = ['pushed', 'done', 'failed', 'dead', 'collected', 'refused', 'recovered', 'retried'] as const
 
 export async function snapshot(redis: Redis, keys: QueueKeys, output: Redis = redis): Promise<QueueSnapshot> {
-  const [[, input], [, suspects], [, failed], [, dead], [, raw], [, members]] = (await redis
+  // One MULTI for every count (the consumers' lists too, and the output when it lives here): read one by one, a
+  // batch taken or committed in between is counted in two places, and progress overshoots what was pushed.
+  const members = await redis.smembers(keys.consumers)
+  const m = redis
     .multi()
     .llen(keys.input)
     .llen(keys.suspects)
     .llen(keys.failed)
     .llen(keys.dead)
     .hgetall(keys.stats)
-    .smembers(keys.consumers)
-    .exec()) as [unknown, unknown][] as [
-    [null, number],
-    [null, number],
-    [null, number],
-    [null, number],
-    [null, Record<string, string>],
-    [null, string[]],
-  ]
-  const outLen = await output.llen(keys.output)
-  const consumers: ConsumerState[] = []
-  if (members.length) {
-    const p = redis.pipeline()
-    for (const id of members) p.llen(keys.processing(id)).pttl(keys.lease(id))
-    const res = (await p.exec()) ?? []
-    members.forEach((id, i) => {
-      consumers.push({ id, items: Number(res[2 * i]?.[1] ?? 0), lease_ms: Number(res[2 * i + 1]?.[1] ?? -2) })
-    })
-  }
+  for (const id of members) m.llen(keys.processing(id)).pttl(keys.lease(id))
+  const here = output === redis
+  if (here) m.llen(keys.output)
+  const res = ((await m.exec()) ?? []).map(([err, v]) => {
+    if (err) throw err
+    return v
+  })
+  const [input = 0, suspects = 0, failed = 0, dead = 0] = res.slice(0, 4) as number[]
+  const raw = res[4] as Record<string, string>
+  const consumers: ConsumerState[] = members.map((id, i) => ({
+    id,
+    items: Number(res[5 + 2 * i] ?? 0),
+    lease_ms: Number(res[6 + 2 * i] ?? -2),
+  }))
+  const outLen = here ? (res[5 + 2 * members.length] as number) : await output.llen(keys.output)
   const stats: Record<string, number> = {}
   for (const c of COUNTERS) stats[c] = Number(raw[c] ?? 0)
   return {

@@ -12,15 +12,17 @@ export async function registerRun(c: RunContext, spec: TaskSpec): Promise<boolea
     await c.hub.registerTask({ ...spec, unique: true })
   } catch (err) {
     if (!(err instanceof GridcoreError) || err.details?.status !== 409) throw err
-    // The winner writes its record right after it registered: give it a moment, to name it.
-    for (let i = 0; i < 10 && !holderOf(spec.name); i++) await sleep(100)
-    throw heldError(spec.name)
+    throw await heldError(spec.name)
   }
   return (await c.hub.listTasks()).current === spec.name
 }
 
-/** The name is taken by a pending or running task: exit 2, naming the run that holds it when it is known. */
-export function heldError(name: string): GridcoreError {
+/**
+ * The name is taken by a pending or running task: exit 2, naming the run that holds it when it is known. A run
+ * writes its record right after it registered, so one seen on the hub a moment ago is given up to 1 s to name it.
+ */
+export async function heldError(name: string): Promise<GridcoreError> {
+  for (let i = 0; i < 10 && !holderOf(name); i++) await sleep(100)
   const holder = holderOf(name)
   const by = holder
     ? `the gridcore run started ${holder.started} on ${holder.host} (pid ${holder.pid}, in ${holder.cwd})`

@@ -47,7 +47,7 @@ export async function retryRun(task: string, pick: ClusterPicker, o: RetryOption
   const { rec, c, keys } = await reopen(record, pick, o)
   try {
     const tasks = await c.hub.listTasks()
-    if (tasks.current === task || tasks.pending.includes(task)) throw heldError(task)
+    if (tasks.current === task || tasks.pending.includes(task)) throw await heldError(task)
     const before = await snapshot(c.redis, keys)
     const waiting = before.input + before.suspects + before.processing
     if (before.failed + before.dead + waiting === 0) {

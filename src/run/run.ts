@@ -66,11 +66,11 @@ export async function runBatch(profile: ClusterProfile, hub: HubClient, o: RunOp
   const c = runContext({ profile, hub, redisUrl, redis, trust, startedAt, reconnectForMs }, o)
   try {
     const tasks = await hub.listTasks()
-    if (tasks.current === id || tasks.pending.includes(id)) throw heldError(id)
+    if (tasks.current === id || tasks.pending.includes(id)) throw await heldError(id)
     await checkNameFree(redis, id, keys).catch(async (err) => {
       // Another run of this name may have registered and pushed since the list above: it holds the name.
       const now = await hub.listTasks()
-      if (now.current === id || now.pending.includes(id)) throw heldError(id)
+      if (now.current === id || now.pending.includes(id)) throw await heldError(id)
       throw err
     })
     const running = await registerRun(c, taskSpecFor(o.what, id, redisUrl, q, o.cwd))

@@ -5,6 +5,7 @@ import { ReliableQueue } from '../../src/queue/consumer.js'
 import { queueKeys } from '../../src/queue/keys.js'
 import { listRecords, type QueueSnapshot, recoverExpired, retry, snapshot } from '../../src/queue/ops.js'
 import { DrainJudge, progressOf } from '../../src/queue/progress.js'
+import { startConsumer } from '../helpers/procs.js'
 import { useTestRedis } from '../helpers/redis.js'
 
 const t = useTestRedis()
@@ -249,5 +250,30 @@ describe('upstream consumers', () => {
     expect(progressOf(s)).toMatchObject({ done: 3, total: 3 })
     expect(isDrained(s)).toBe(true)
     expect(await t.r.lrange(n.output, -1, -1)).toEqual(['1:done'])
+  })
+})
+
+describe('snapshots while consumers work', () => {
+  it('count each item in one place: the total never passes what was pushed', async () => {
+    const n = names()
+    const keys = queueKeys(n.input, n.output)
+    const pushed = 20_000
+    for (let i = 0; i < pushed; i += 1000)
+      await t.r.lpush(n.input, ...Array.from({ length: 1000 }, (_, j) => String(i + j)))
+    await t.r.hincrby(keys.stats, 'pushed', pushed)
+    const consumers = [0, 1].map((i) =>
+      startConsumer({ url: t.redis.url, ...n, instance: i, BATCH: 20, IDLE_EXIT_MS: 300 }),
+    )
+    const totals = new Set<number>()
+    let snapshots = 0
+    for (;;) {
+      const p = progressOf(await snapshot(t.r, keys))
+      totals.add(p.total)
+      snapshots++
+      if (p.done >= pushed) break
+    }
+    for (const c of consumers) expect((await c.exited).code).toBe(0)
+    expect(snapshots).toBeGreaterThan(20)
+    expect([...totals]).toEqual([pushed])
   })
 })

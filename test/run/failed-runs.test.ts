@@ -229,7 +229,8 @@ describe('one name, one run', () => {
           BIN,
           'run',
           '--command',
-          'cat',
+          // The filter starts 3 s late, so the two runs overlap however fast one of them would otherwise finish.
+          'sleep 3; cat',
           '--range',
           '1..20000',
           '--name',
