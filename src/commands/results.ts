@@ -5,7 +5,7 @@ import { fmtInt } from '../cli/format.js'
 import { spinner } from '../cli/spinner.js'
 import { GridcoreError } from '../lib/errors.js'
 import { type CollectResult, collectResults } from '../queue/results.js'
-import { checkDrainLock, checkOutputKnown } from '../run/records/output-check.js'
+import { checkDrainable, checkOutputKnown } from '../run/records/output-check.js'
 
 export default class Results extends QueueCommand<typeof Results> {
   static override summary =
@@ -40,7 +40,7 @@ columns from the first JSON-object result.`
     }
     const conn = await this.queues()
     await checkOutputKnown(await this.target(), conn)
-    if (!flags.peek) await checkDrainLock(conn.keys, conn)
+    if (!flags.peek) await checkDrainable(conn.keys, conn)
     const verb = flags.peek ? 'copying' : 'draining'
     // A spinner only where it cannot mix with the results themselves on the same terminal.
     const spin = await spinner(`${verb} ${conn.keys.output}`, {

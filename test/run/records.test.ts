@@ -181,6 +181,45 @@ describe('runs are records', () => {
     expect((await gc(['runs', '--json'])).json.runs[0]).toMatchObject({ status: 'done', cli_alive: null })
   })
 
+  it('results does not drain a live run’s output behind its back (it names the run); --peek still reads it', async () => {
+    const out = join(dir, 'live.txt')
+    const p = start(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        '--command',
+        'sleep 3; cat',
+        '--range',
+        '1..500',
+        '--name',
+        'liverun',
+        '-o',
+        out,
+        '--json',
+      ],
+      { GRIDCORE_HOME: home },
+    )
+    let rec: { input_queue: string; output_queue: string } | undefined
+    for (const deadline = Date.now() + 20_000; !rec && Date.now() < deadline; await sleep(50))
+      rec = (await gc(['runs', '--json'])).json.runs.find(
+        (r: { task: string; pushed_all: boolean }) => r.task === 'liverun' && r.pushed_all,
+      )
+    expect(rec).toBeDefined()
+    const q = ['--queue', rec!.input_queue, '--output-queue', rec!.output_queue]
+    const other = join(dir, 'live-elsewhere.txt')
+    const refused = await gc(['results', ...q, '--out', other, '--json'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain(
+      `run liverun (pid ${p.child.pid}) is collecting the results of ${rec!.output_queue} into ${out} while it runs`,
+    )
+    expect(refused.json.error.run).toBe('liverun')
+    expect(existsSync(other)).toBe(false)
+    expect((await gc(['results', ...q, '--peek', '5', '--out', other, '--json'])).code).toBe(0)
+    expect((await p.exited).code).toBe(0)
+    expect(new Set(lines(out)).size).toBe(500)
+  })
+
   it('results and queue never guess a run’s output queue, and a new run never mixes into an earlier one’s queues', async () => {
     writeFileSync(
       join(dir, 'odd.py'),
