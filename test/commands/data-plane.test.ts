@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ReliableQueue } from '../../src/queue/consumer.js'
-import { BIN, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
-import { sleep, start, startConsumer } from '../helpers/procs.js'
+import { sleep, start, startCli, startConsumer } from '../helpers/procs.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -199,7 +199,7 @@ describe('gridcore results', () => {
       await r.lpush(n.output, ...Array.from({ length: 10_000 }, (_, j) => String(i + j)))
     const out = join(dir, 'crash.txt')
     writeFileSync(out, '')
-    const p = start(process.execPath, [BIN, 'results', ...qa(n), '--out', out])
+    const p = startCli(['results', ...qa(n), '--out', out])
     while ((await r.llen(n.output)) > total - 50_000) await sleep(5)
     p.child.kill('SIGKILL')
     await p.exited

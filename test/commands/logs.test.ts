@@ -4,9 +4,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { waitFor } from '../helpers/node.js'
-import { start } from '../helpers/procs.js'
+import { startCli } from '../helpers/procs.js'
 import { parsePrometheus, samples } from '../helpers/prom.js'
 import { tempDir } from '../helpers/tmp.js'
 import { type HubProcess, startHubProcess, TOKEN } from '../hub/process.js'
@@ -113,14 +113,10 @@ describe('gridcore logs', () => {
 
   it('--follow prints lines sent after it started, from another process, until Ctrl-C (exit 130)', async () => {
     const before = await logRequests()
-    const follower = start(
-      process.execPath,
-      [BIN, 'logs', '--follow', '--json', '--tail', '0', '--task', 'broken'],
-      {
-        ...env(),
-        NO_COLOR: '1',
-      },
-    )
+    const follower = startCli(['logs', '--follow', '--json', '--tail', '0', '--task', 'broken'], {
+      ...env(),
+      NO_COLOR: '1',
+    })
     // Once its first request is answered, every line the hub keeps after it is the follower's to print.
     await waitFor('the follower’s first request', async () => (await logRequests()) > before, 15_000)
     await send('alpha', 'broken', 0, [line('exit code 3: ZeroDivisionError', 'stderr')])

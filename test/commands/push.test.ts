@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BIN, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { freePort } from '../helpers/ports.js'
-import { start } from '../helpers/procs.js'
+import { startCli } from '../helpers/procs.js'
 import { useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -171,7 +171,7 @@ describe('gridcore push', () => {
     const key = q()
     const path = join(dir, 'big.txt')
     writeFileSync(path, `${Array.from({ length: 3_000_000 }, (_, i) => i).join('\n')}\n`)
-    const p = start(process.execPath, [BIN, 'push', path, '--redis', t.redis.url, '--queue', key, '--json'])
+    const p = startCli(['push', path, '--redis', t.redis.url, '--queue', key, '--json'])
     let peakKb = 0
     while (p.child.exitCode === null) {
       try {

@@ -9,10 +9,10 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { paths } from '../../src/lib/paths.js'
 import { launchChromium } from '../helpers/chromium.js'
-import { BIN, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { type NodeProc, startNodeProc, stopNodes, waitFor } from '../helpers/node.js'
 import { freePort } from '../helpers/ports.js'
-import { start } from '../helpers/procs.js'
+import { startCli } from '../helpers/procs.js'
 import { parsePrometheus, sampleValue } from '../helpers/prom.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -73,10 +73,8 @@ describe('watching a 100,000-item run', () => {
     const slow = join(dir, 'slow')
     writeFileSync(slow, '')
     const output = join(dir, 'squares.txt')
-    const run = start(
-      process.execPath,
+    const run = startCli(
       [
-        BIN,
         'run',
         '--name',
         'squares',

@@ -5,8 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BIN } from '../helpers/cli.js'
-import { start } from '../helpers/procs.js'
+import { startCli } from '../helpers/procs.js'
 import { testCluster, waitFor } from './helpers/cluster.js'
 
 const N = 1500
@@ -18,21 +17,8 @@ describe('fault: gridcore down during a run', () => {
     const filter = join(c.home, 'slow.sh')
     writeFileSync(filter, 'while read l; do sleep 0.005; echo "r$l"; done\n')
     const out = join(c.home, 'out.txt')
-    const run = start(
-      process.execPath,
-      [
-        BIN,
-        'run',
-        '--command',
-        `sh ${filter}`,
-        '--range',
-        `1..${N}`,
-        '-o',
-        out,
-        '--redis-retry',
-        '3s',
-        '--json',
-      ],
+    const run = startCli(
+      ['run', '--command', `sh ${filter}`, '--range', `1..${N}`, '-o', out, '--redis-retry', '3s', '--json'],
       { ...c.env, NO_COLOR: '1' },
     )
     await waitFor(async () => {

@@ -4,14 +4,13 @@ import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { LocalClusterState } from '../../src/cluster/local.js'
 import { alive } from '../../src/lib/proc.js'
-import { BIN } from '../helpers/cli.js'
-import { start } from '../helpers/procs.js'
+import { startCli } from '../helpers/procs.js'
 import { portFree, processesNaming, type TestCluster, testCluster, waitFor } from './helpers/cluster.js'
 
 /** Starts `gridcore up` and sends `signal` to it as soon as the record on disk satisfies `when`. */
 async function interruptUp(c: TestCluster, when: (s: LocalClusterState) => boolean, signal: NodeJS.Signals) {
   const args = ['up', '--hub-port', String(c.hubPort), '--redis-port', String(c.redisPort)]
-  const up = start(process.execPath, [BIN, ...args, '--runtime', 'process', '--json'], {
+  const up = startCli([...args, '--runtime', 'process', '--json'], {
     ...c.env,
     NO_COLOR: '1',
   })
@@ -104,7 +103,7 @@ describe('an interrupted gridcore up', () => {
       '--runtime',
       'process',
     ]
-    const first = start(process.execPath, [BIN, ...args, '--json'], { ...c.env, NO_COLOR: '1' })
+    const first = startCli([...args, '--json'], { ...c.env, NO_COLOR: '1' })
     await waitFor(() => {
       try {
         return Boolean(c.record().redis?.pid)

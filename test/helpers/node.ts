@@ -1,8 +1,7 @@
 // A real `gridcore node start` process against a test hub, with a gridnode.toml written for the test.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BIN } from './cli.js'
-import { type Proc, start } from './procs.js'
+import { type Proc, startCli } from './procs.js'
 
 let n = 0
 
@@ -44,10 +43,8 @@ export function startNodeProc(
         .join('\n')}\n`,
     )
   }
-  const p = start(
-    process.execPath,
+  const p = startCli(
     [
-      BIN,
       'node',
       'start',
       '--config',

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
+import { BIN } from './cli.js'
 
 export const CONSUMER = fileURLToPath(new URL('../fixtures/consumer.mjs', import.meta.url))
 
@@ -66,6 +67,11 @@ export function startConsumer(e: ConsumerEnv): Proc {
   }
   for (const [k, v] of Object.entries(knobs)) if (v !== undefined) env[k] = String(v)
   return start(process.execPath, [CONSUMER], env)
+}
+
+/** Starts the real gridcore CLI (bin/run.js over dist/) in the background. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Proc {
+  return start(process.execPath, [BIN, ...args], env, input)
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { queueKeys } from '../../src/queue/keys.js'
 import { listRecords, recoverExpired, snapshot } from '../../src/queue/ops.js'
-import { BIN } from '../helpers/cli.js'
-import { sleep, start, startConsumer } from '../helpers/procs.js'
+import { sleep, startCli, startConsumer } from '../helpers/procs.js'
 import { startTestRedis, useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -151,7 +150,7 @@ describe('redis-server killed and restarted from its AOF', () => {
     const aof = await startTestRedis({ appendonly: true, dir })
     const q = names()
     // A slow producer on stdin keeps the push running while Redis dies.
-    const push = start(process.execPath, [BIN, 'push', '-', '--redis', aof.url, '--queue', q.input, '--json'])
+    const push = startCli(['push', '-', '--redis', aof.url, '--queue', q.input, '--json'])
     const total = 400_000
     let written = 0
     const feeder = (async () => {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { JournalWriter, journalPath } from '../../src/queue/drain-journal.js'
 import { queueKeys } from '../../src/queue/keys.js'
 import { collectResults } from '../../src/queue/results.js'
-import { BIN, runCli } from '../helpers/cli.js'
-import { sleep, start } from '../helpers/procs.js'
+import { runCli } from '../helpers/cli.js'
+import { sleep, start, startCli } from '../helpers/procs.js'
 import { NOT_UTF8, queueFlags, queueNames } from '../helpers/queues.js'
 import { useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -35,7 +35,7 @@ describe('the drain lock is fenced', () => {
       await t.r.lpush(n.output, ...Array.from({ length: 20_000 }, (_, j) => `r${i + j}`))
     const fileA = join(dir, `a-${n.input}.txt`)
     const fileB = join(dir, `b-${n.input}.txt`)
-    const a = start(process.execPath, [BIN, 'results', ...qa(n), '--out', fileA])
+    const a = startCli(['results', ...qa(n), '--out', fileA])
     // Pause A in the middle of its drain (after it wrote and flushed some, most likely in a batch).
     while ((await t.r.llen(n.output)) > total - 30_000) await sleep(2)
     a.child.kill('SIGSTOP')

@@ -8,9 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { resolveCluster } from '../../src/cluster/resolve.js'
 import { paths } from '../../src/lib/paths.js'
 import { scaffold } from '../../src/templates/scaffold.js'
-import { BIN } from '../helpers/cli.js'
 import { fileCluster } from '../helpers/file-cluster.js'
-import { start } from '../helpers/procs.js'
+import { startCli } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
@@ -223,10 +222,8 @@ describe('waiting behind another task', () => {
 describe('one name, one run', () => {
   it('two runs of the same name at once: one runs, the other exits 2 naming the holder before pushing', async () => {
     const run = (n: number) =>
-      start(
-        process.execPath,
+      startCli(
         [
-          BIN,
           'run',
           '--command',
           // The filter starts 3 s late, so the two runs overlap however fast one of them would otherwise finish.

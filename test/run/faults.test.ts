@@ -7,10 +7,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { startTestHub, type TestHub } from '../helpers/hub.js'
 import { type NodeProc, startNodeProc, stopNodes } from '../helpers/node.js'
-import { type Proc, sleep, start, startConsumer } from '../helpers/procs.js'
+import { type Proc, sleep, startCli, startConsumer } from '../helpers/procs.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -27,10 +27,8 @@ const nodes: NodeProc[] = []
 const gc = (args: string[]) => runCli(args, { env: { GRIDCORE_HOME: home }, timeoutMs: 120_000 })
 const argv = (command: string) => command.split(' ').slice(1)
 const run = (name: string, extra: string[] = [], input?: string): Proc =>
-  start(
-    process.execPath,
+  startCli(
     [
-      BIN,
       'run',
       '--command',
       `/usr/bin/python3 -u ${FILTER}`,
@@ -227,7 +225,7 @@ describe('fault table: 0 items lost, 0 doubled', () => {
     ]
     for (let kill = 0; kill < 3; kill++) {
       const left = await r.llen(q.output)
-      const p = start(process.execPath, [BIN, ...args], { GRIDCORE_HOME: home })
+      const p = startCli([...args], { GRIDCORE_HOME: home })
       while ((await r.llen(q.output)) > left - 40_000 && p.child.exitCode === null) await sleep(2)
       p.child.kill('SIGKILL')
       await p.exited
@@ -280,7 +278,7 @@ describe('watch and a lost Redis', () => {
     const flags = ['--redis', redis.url, '--queue', q.input, '--output-queue', q.output]
     expect((await gc(['push', '--range', '1..4000', ...flags])).code).toBe(0)
     const consumer = startConsumer({ url: redis.url, ...q, SLOW_MS: 2, SLOW_EVERY: 1, IDLE_EXIT_MS: 5_000 })
-    const w = start(process.execPath, [BIN, 'watch', ...flags, '--interval', '0.2', '--json'], {
+    const w = startCli(['watch', ...flags, '--interval', '0.2', '--json'], {
       GRIDCORE_HOME: home,
     })
     while (Number((await r.hget(`${q.input}:stats`, 'done')) ?? 0) < 500) await sleep(50)
@@ -293,7 +291,7 @@ describe('watch and a lost Redis', () => {
     consumer.child.kill('SIGTERM')
     await consumer.exited
     expect((await gc(['push', '--range', '1..10', ...flags])).code).toBe(0)
-    const gone = start(process.execPath, [BIN, 'watch', ...flags, '--redis-retry', '2s', '--json'], {
+    const gone = startCli(['watch', ...flags, '--redis-retry', '2s', '--json'], {
       GRIDCORE_HOME: home,
     })
     while (!gone.err().includes('"type":"progress"')) await sleep(50)

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { queueKeys } from '../../src/queue/keys.js'
 import { listRecords, snapshot } from '../../src/queue/ops.js'
-import { BIN, runCli } from '../helpers/cli.js'
-import { type Proc, sleep, start } from '../helpers/procs.js'
+import { runCli } from '../helpers/cli.js'
+import { type Proc, sleep, startCli } from '../helpers/procs.js'
 import { queueNames } from '../helpers/queues.js'
 import { useTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -17,7 +17,7 @@ const names = () => queueNames('fw')
 type Q = { input: string; output: string }
 
 const worker = (q: Q, filter: string, args: string[] = []): Proc =>
-  start(process.execPath, [BIN, 'worker', '--filter', filter, '--json', ...args], {
+  startCli(['worker', '--filter', filter, '--json', ...args], {
     INPUT_REDIS_URL: t.redis.url,
     OUTPUT_REDIS_URL: t.redis.url,
     INPUT_QUEUE: q.input,

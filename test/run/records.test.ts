@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { scaffold } from '../../src/templates/scaffold.js'
-import { BIN, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { fileCluster } from '../helpers/file-cluster.js'
-import { sleep, start } from '../helpers/procs.js'
+import { sleep, startCli } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
@@ -108,18 +108,8 @@ describe('runs are records', () => {
       'import sys, time\nfor line in sys.stdin:\n    time.sleep(0.0005)\n    print(line.strip() + ":ok", flush=True)\n',
     )
     const out = join(dir, 'lost.txt')
-    const p = start(
-      process.execPath,
-      [
-        BIN,
-        'run',
-        '--command',
-        `/usr/bin/python3 -u ${join(dir, 'slow.py')}`,
-        '--range',
-        '1..30000',
-        '-o',
-        out,
-      ],
+    const p = startCli(
+      ['run', '--command', `/usr/bin/python3 -u ${join(dir, 'slow.py')}`, '--range', '1..30000', '-o', out],
       { GRIDCORE_HOME: home },
     )
     // Kill it once some results are in the file (so a drain was in progress at some point).
@@ -183,21 +173,8 @@ describe('runs are records', () => {
 
   it('results does not drain a live run’s output behind its back (it names the run); --peek still reads it', async () => {
     const out = join(dir, 'live.txt')
-    const p = start(
-      process.execPath,
-      [
-        BIN,
-        'run',
-        '--command',
-        'sleep 3; cat',
-        '--range',
-        '1..500',
-        '--name',
-        'liverun',
-        '-o',
-        out,
-        '--json',
-      ],
+    const p = startCli(
+      ['run', '--command', 'sleep 3; cat', '--range', '1..500', '--name', 'liverun', '-o', out, '--json'],
       { GRIDCORE_HOME: home },
     )
     let rec: { input_queue: string; output_queue: string } | undefined

@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scaffold } from '../../src/templates/scaffold.js'
-import { BIN, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { fileCluster } from '../helpers/file-cluster.js'
-import { sleep, start } from '../helpers/procs.js'
+import { sleep, startCli } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
@@ -129,10 +129,8 @@ describe('gridcore run', () => {
       'import sys, time\nfor line in sys.stdin:\n    time.sleep(0.004)\n    print(line.strip(), flush=True)\n',
     )
     const out = join(dir, 's.txt')
-    const p = start(
-      process.execPath,
+    const p = startCli(
       [
-        BIN,
         'run',
         '--command',
         `/usr/bin/python3 -u ${join(dir, 'slow.py')}`,

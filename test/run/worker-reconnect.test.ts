@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { queueKeys } from '../../src/queue/keys.js'
 import { snapshot } from '../../src/queue/ops.js'
-import { BIN, runCli } from '../helpers/cli.js'
-import { sleep, start } from '../helpers/procs.js'
+import { runCli } from '../helpers/cli.js'
+import { sleep, startCli } from '../helpers/procs.js'
 import { queueNames } from '../helpers/queues.js'
 import { startTestRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -17,17 +17,13 @@ describe('the worker and a Redis restart', () => {
     const push = await runCli(['push', '--redis', redis.url, '--queue', q.input, '--range', '1..30000'])
     expect(push.code, push.stderr).toBe(0)
     // A filter slow enough that the run is still under way when Redis dies.
-    const w = start(
-      process.execPath,
-      [BIN, 'worker', '--filter', 'awk -W interactive \'{ print "r" $0 }\''],
-      {
-        INPUT_REDIS_URL: redis.url,
-        INPUT_QUEUE: q.input,
-        OUTPUT_QUEUE: q.output,
-        NODE_ID: 'wr',
-        INSTANCE_ID: '0',
-      },
-    )
+    const w = startCli(['worker', '--filter', 'awk -W interactive \'{ print "r" $0 }\''], {
+      INPUT_REDIS_URL: redis.url,
+      INPUT_QUEUE: q.input,
+      OUTPUT_QUEUE: q.output,
+      NODE_ID: 'wr',
+      INSTANCE_ID: '0',
+    })
     const probe = redis.client()
     const deadline = Date.now() + 30_000
     while (Number((await probe.hget(`${q.input}:stats`, 'done')) ?? 0) === 0 && Date.now() < deadline)
