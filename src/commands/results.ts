@@ -15,7 +15,9 @@ export default class Results extends QueueCommand<typeof Results> {
 files), so an interrupted run loses nothing: run it again and it goes on (--out appends; --overwrite starts afresh).
 Into a file it is exactly once even after a kill: a journal beside the file (.<name>.gridcore-drain) lets the next
 run cut back a batch Redis did not let go of. Without --output-queue the output is the current task's, else
-<queue>:output; a run's queue whose results went elsewhere is refused, naming --output-queue.
+<queue>:output; a run's queue whose results went elsewhere is refused, naming --output-queue. The output of a
+run on this machine is not drained behind its back: not while that run collects it into its own file (--peek still
+reads), nor after it died mid-drain (the refusal gives the gridcore run --resume that finishes it).
 --format raw writes each result as it is; jsonl writes JSON results as they are and quotes the rest; csv takes its
 columns from the first JSON-object result.`
   static override examples = [

@@ -17,6 +17,7 @@ import {
 } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
+import { GridcoreError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs.js'
 
 export interface JournalEntry {
@@ -65,7 +66,7 @@ export class JournalWriter {
       writeFileAtomic(journalPath(this.out), text)
       return
     }
-    this.fd ??= openSync(journalPath(this.out), 'w', 0o644)
+    this.fd ??= this.open()
     this.width = Math.max(this.width, text.length)
     const padded = Buffer.alloc(this.width, 0x20)
     text.copy(padded)
@@ -73,6 +74,18 @@ export class JournalWriter {
     const fd = this.fd
     // Off the event loop, as the results file's own fsync.
     await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())))
+  }
+
+  private open(): number {
+    const path = journalPath(this.out)
+    try {
+      return openSync(path, 'w', 0o644)
+    } catch (err) {
+      throw new GridcoreError(
+        'USAGE',
+        `cannot write ${path} (${(err as NodeJS.ErrnoException).code}), the journal beside --out that makes draining into it exactly once: choose an --out in a directory you can write`,
+      )
+    }
   }
 
   close(): void {

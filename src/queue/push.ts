@@ -1,6 +1,7 @@
 // Bulk push: items are encoded straight into pipelined MULTI/LPUSH/HINCRBY pushed/EXEC batches.
 import { GridcoreError } from '../lib/errors.js'
 import type { RespPipe } from '../redis/resp.js'
+import { writeDigits } from '../redis/resp-bulks.js'
 import type { QueueKeys } from './keys.js'
 
 const BATCH_ITEMS = 2_000
@@ -122,11 +123,7 @@ export class PushSink {
 /** Writes the RESP bulk header `$<n>\r\n` at p; returns the position after it. */
 function writeLength(b: Buffer, p: number, n: number): number {
   b[p++] = 36
-  if (n < 10) b[p++] = 48 + n
-  else if (n < 100) {
-    b[p++] = 48 + Math.floor(n / 10)
-    b[p++] = 48 + (n % 10)
-  } else p += b.write(String(n), p, 'latin1')
+  p = writeDigits(b, p, n)
   b[p++] = 13
   b[p++] = 10
   return p

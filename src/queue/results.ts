@@ -92,7 +92,7 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
       else {
         const items = await scripts.peek(keys, batch, BATCH_BYTES)
         count = items.length
-        bytes = count ? fmt.render(items) : Buffer.alloc(0)
+        bytes = fmt.render(items)
       }
       if (!count) break
       const id = `${token}:${drain}:${seq}`

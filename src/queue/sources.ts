@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer'
 import type { Readable } from 'node:stream'
 import { CsvParser } from '../lib/csv.js'
 import { GridcoreError } from '../lib/errors.js'
+import { writeDigits } from '../redis/resp-bulks.js'
 import { feedJsonArray } from './json-array.js'
 import type { PushSink } from './push.js'
 import {
@@ -52,24 +53,11 @@ export async function feedRange(r: Range, sink: PushSink): Promise<void> {
   }
 }
 
-/** Writes a safe integer's decimal digits at the start of `b` (in JS: no native call per item); their count. */
+/** Writes a safe integer's decimal digits at the start of `b`; their count. */
 export function writeInteger(b: Buffer, v: number): number {
-  let n = 0
-  if (v < 0) {
-    b[n++] = 45
-    v = -v
-  }
-  const from = n
-  do {
-    b[n++] = 48 + (v % 10)
-    v = Math.floor(v / 10)
-  } while (v > 0)
-  for (let i = from, j = n - 1; i < j; i++, j--) {
-    const c = b[i]!
-    b[i] = b[j]!
-    b[j] = c
-  }
-  return n
+  if (v >= 0) return writeDigits(b, 0, v)
+  b[0] = 45
+  return writeDigits(b, 1, -v)
 }
 
 export async function feedStream(

@@ -83,7 +83,8 @@ export class RespBulks {
 }
 
 /** Writes n (>= 0) in decimal at p; returns the position after it. */
-function writeDigits(b: Buffer, p: number, n: number): number {
+/** Writes a non-negative integer's decimal digits at p (in JS: no native call); returns the position after them. */
+export function writeDigits(b: Buffer, p: number, n: number): number {
   if (n < 10) {
     b[p] = 48 + n
     return p + 1

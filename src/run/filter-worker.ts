@@ -156,10 +156,7 @@ export async function runFilterWorker(o: FilterWorkerOptions): Promise<FilterWor
         try {
           s = await work(batch)
         } catch (err) {
-          if (!(err instanceof GiveBack)) {
-            await lanes.release()
-            throw err
-          }
+          if (!(err instanceof GiveBack)) throw err
           const n = await lanes.giveBack(lane, true, err.message)
           stats.failed_batches++
           o.log(`${err.message}; the batch of ${n} goes back to the queue (attempt counted)`)

@@ -39,6 +39,15 @@ describe('drain journal', () => {
     expect(readJournal(out)).toBeUndefined()
   })
 
+  it('a journal that cannot be created beside the file is a usage error naming it, not a crash', async () => {
+    // Nothing can be created in /proc/self/fd.
+    const w = new JournalWriter('/proc/self/fd/1')
+    await expect(w.write({ queue: 'q', batch: 'b', offset: 0, token: 't' })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/^cannot write \/proc\/self\/fd\/\.1\.gridcore-drain \(ENOENT\)/),
+    })
+  })
+
   it('an entry too long to write in place is written as a new file, and read back the same', async () => {
     const out = join(dir, 'long.txt')
     const w = new JournalWriter(out)
