@@ -5,11 +5,14 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { GridcoreError } from '../lib/errors.js'
+import { rawPipeLike } from '../redis/client.js'
+import type { RespPipe } from '../redis/resp.js'
 import { clearJournal, cutBack, JournalWriter, readJournal, writerGone } from './drain-journal.js'
 import type { QueueKeys } from './keys.js'
 import { Formatter, type ResultFormat } from './result-format.js'
 import { fileSink, stdoutSink } from './result-sinks.js'
 import { type QueueScripts, queueScripts } from './scripts.js'
+import { TailReader } from './tail.js'
 
 export type { ResultFormat }
 
@@ -30,6 +33,8 @@ export interface CollectOptions {
    * it (e.g. after a lost connection) is its own. Default: a fresh one.
    */
   lockToken?: string
+  /** A raw connection to the same Redis for reading the results (kept by a caller that drains again and again). */
+  pipe?: RespPipe
 }
 
 export interface CollectResult {
@@ -83,18 +88,16 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
   // the id of an earlier drain's batch, or a journal left by a kill would match it and keep a batch Redis still holds.
   const drain = randomBytes(6).toString('hex')
   const journal = opts.out ? new JournalWriter(opts.out) : undefined
+  let own: RespPipe | undefined
   try {
+    if (!opts.pipe) own = await rawPipeLike(redis)
+    const tail = new TailReader(opts.pipe ?? own!, keys.output)
     for (let seq = 0; ; seq++) {
-      // Raw results come as one buffer, already the file's bytes; other formats item by item.
-      let count: number
-      let bytes: Buffer
-      if (opts.format === 'raw') ({ count, bytes } = await scripts.peekLines(keys, batch, BATCH_BYTES))
-      else {
-        const items = await scripts.peek(keys, batch, BATCH_BYTES)
-        count = items.length
-        bytes = fmt.render(items)
-      }
+      const oldest = await tail.read(batch, BATCH_BYTES)
+      const count = oldest.count
       if (!count) break
+      // Raw results are the file's bytes as they are; other formats item by item.
+      const bytes = opts.format === 'raw' ? oldest.lines() : fmt.render(oldest.items())
       const id = `${token}:${drain}:${seq}`
       if (opts.out) {
         await journal?.write({ queue: keys.output, batch: id, offset: sink.size(), token })
@@ -115,6 +118,7 @@ export async function collectResults(opts: CollectOptions): Promise<CollectResul
       if (remaining === 0) break
     }
   } finally {
+    own?.close()
     clearInterval(renew)
     sink.close()
     journal?.close()

@@ -14,7 +14,6 @@ export const SCRIPT_KEYS = {
   recover: ['processing', 'lease', 'input', 'suspects', 'dead', 'attempts', 'stats', 'consumers'],
   retry: ['source', 'input', 'stats'],
   collect: ['output', 'stats', 'collector', 'drains'],
-  peek: ['output'],
 } as const
 
 export type ScriptName = keyof typeof SCRIPT_KEYS
@@ -153,22 +152,6 @@ export class QueueScripts {
   async retry(k: QueueKeys, from: 'failed' | 'dead', max: number): Promise<number> {
     const keys = { source: k[from], input: k.input, stats: k.stats }
     return (await this.run('retry', keys, [from, max])) as number
-  }
-
-  /** The oldest results, oldest first: at most `max` of them and about `maxBytes` (at least one). */
-  async peek(k: QueueKeys, max: number, maxBytes: number): Promise<Buffer[]> {
-    return this.run('peek', { output: k.output }, [max, maxBytes, ''], true)
-  }
-
-  /** Like peek, as one buffer of the results each followed by a newline (the raw format's bytes). */
-  async peekLines(k: QueueKeys, max: number, maxBytes: number): Promise<{ count: number; bytes: Buffer }> {
-    const [count, bytes] = (await this.run(
-      'peek',
-      { output: k.output },
-      [max, maxBytes, 'lines'],
-      true,
-    )) as unknown as [number, Buffer]
-    return { count, bytes }
   }
 
   /**

@@ -1,8 +1,10 @@
 // Opens ioredis connections from a URL with a bounded connect and one clear error line per failure; a rediss://
 // URL is verified against the cluster CA when one is given (else the system's roots).
 import type { Redis, RedisOptions } from 'ioredis'
+import { GridcoreError } from '../lib/errors.js'
 import { redisTlsOptions } from '../net/tls-options.js'
 import { redisError } from './errors.js'
+import { RespPipe } from './resp.js'
 import { RedisUrl } from './url.js'
 
 export interface OpenRedisOptions {
@@ -63,15 +65,38 @@ export async function openRedis(url: string | RedisUrl, opts: OpenRedisOptions =
   return redis
 }
 
-/** Whether an error of a command means the connection was lost (rather than Redis refusing the command). */
+/**
+ * Whether an error of a command means the connection was lost (rather than Redis refusing the command), or that
+ * Redis, just restarted, is still loading its data: either way, try again.
+ */
 export function connectionLost(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException | undefined
   if (!e || typeof e.message !== 'string') return false
+  // A raw pipe's (RespPipe's) lost or refused connection.
+  if (e instanceof GridcoreError && e.code === 'REDIS_UNREACHABLE') return true
   if (e.name === 'MaxRetriesPerRequestError') return true
-  return /Connection is closed|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|Stream isn't writeable/i.test(
-    `${e.code ?? ''} ${e.message}`,
+  return (
+    /Connection is closed|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|Stream isn't writeable/i.test(
+      `${e.code ?? ''} ${e.message}`,
+    ) || /\bLOADING\b/.test(e.message)
   )
 }
 
 /** Whether a connection opened with reconnectForMs gave up reconnecting (or was closed). */
 export const connectionEnded = (redis: Redis) => redis.status === 'end'
+
+/**
+ * A raw RESP pipe to the server of an ioredis connection, as the same user on the same database and with the same
+ * TLS trust: for replies too large to parse into an object per item (a drain's LRANGE).
+ */
+export function rawPipeLike(redis: Redis): Promise<RespPipe> {
+  const o = redis.options
+  const host = o.host ?? '127.0.0.1'
+  const u = new URL(
+    `${o.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${o.port ?? 6379}`,
+  )
+  u.pathname = `/${o.db ?? 0}`
+  if (o.username) u.username = encodeURIComponent(o.username)
+  if (o.password) u.password = encodeURIComponent(o.password)
+  return RespPipe.open(u.href, { tls: o.tls })
+}

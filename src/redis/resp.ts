@@ -1,7 +1,7 @@
 // A raw pipelined RESP connection for bulk writes: we encode commands into large buffers ourselves and
 // count replies, which moves millions of small items per second where a general client would not.
 import { connect as netConnect, type Socket } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
 import { GridcoreError } from '../lib/errors.js'
 import { pinnedTlsOptions } from '../net/tls-options.js'
 import { redisError } from './errors.js'
@@ -21,14 +21,51 @@ export function encodeCommand(args: (string | Buffer)[]): Buffer {
 }
 const CRLF = Buffer.from('\r\n')
 
-/** Incremental RESP2 reply parser. */
+/**
+ * An array reply of bulk strings scanned in place, with no object per item: item i is
+ * `buf[starts[i], starts[i] + lengths[i])`. The bytes are handed over: nothing writes into them afterwards.
+ */
+export interface BulkArray {
+  buf: Buffer
+  count: number
+  starts: Int32Array
+  lengths: Int32Array
+}
+
+/** How far a bulk-array scan has got; offsets are from the reply's first byte (the parser's position). */
+interface Scan {
+  count: number
+  seen: number
+  at: number
+  starts: Int32Array
+  lengths: Int32Array
+}
+
+/** Incremental RESP2 reply parser. Bytes held are buf[pos, end); a large reply grows one buffer, not copies. */
 export class ReplyParser {
   private buf: Buffer = Buffer.alloc(0)
   private pos = 0
+  private end = 0
+  private scan?: Scan
 
   push(chunk: Buffer): void {
-    this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk
-    this.pos = 0
+    if (this.pos >= this.end) {
+      this.buf = chunk
+      this.pos = 0
+      this.end = chunk.length
+      return
+    }
+    if (this.end + chunk.length > this.buf.length) {
+      // A fresh buffer (never one handed out as a BulkArray), doubling so a long reply is copied O(1) times a byte.
+      const held = this.end - this.pos
+      const grown = Buffer.allocUnsafe(Math.max(held + chunk.length, 2 * held, 64 * 1024))
+      this.buf.copy(grown, 0, this.pos, this.end)
+      this.buf = grown
+      this.pos = 0
+      this.end = held
+    }
+    chunk.copy(this.buf, this.end)
+    this.end += chunk.length
   }
 
   /** The next complete reply, or undefined when more bytes are needed. */
@@ -39,16 +76,63 @@ export class ReplyParser {
     return r
   }
 
+  /**
+   * The next reply as a BulkArray (an error reply as an Error), or undefined when more bytes are needed; the scan
+   * resumes where it stopped, so a reply arriving in many chunks is read once.
+   */
+  nextBulkArray(): BulkArray | Error | undefined {
+    const b = this.buf
+    let s = this.scan
+    if (!s) {
+      if (this.pos >= this.end) return undefined
+      if (b[this.pos] !== 42) {
+        const r = this.next()
+        if (r === undefined || r instanceof Error) return r
+        throw new Error('expected an array of bulk strings')
+      }
+      const eol = b.indexOf(13, this.pos)
+      if (eol === -1 || eol + 1 >= this.end) return undefined
+      const n = Math.max(0, Number(b.toString('latin1', this.pos + 1, eol)))
+      s = this.scan = {
+        count: n,
+        seen: 0,
+        at: eol + 2 - this.pos,
+        starts: new Int32Array(n),
+        lengths: new Int32Array(n),
+      }
+    }
+    const end = this.end
+    let p = this.pos + s.at
+    while (s.seen < s.count && p < end) {
+      if (b[p] !== 36) throw new Error(`expected a bulk string, got RESP type byte ${b[p]}`)
+      let q = p + 1
+      let len = 0
+      while (q < end && b[q] !== 13) len = len * 10 + b[q++]! - 48
+      const start = q + 2
+      if (start + len + 2 > end) break
+      s.starts[s.seen] = start - this.pos
+      s.lengths[s.seen] = len
+      s.seen++
+      p = start + len + 2
+    }
+    s.at = p - this.pos
+    if (s.seen < s.count) return undefined
+    const out = { buf: b.subarray(this.pos, p), count: s.count, starts: s.starts, lengths: s.lengths }
+    this.scan = undefined
+    this.pos = p
+    return out
+  }
+
   private line(): string | undefined {
     const end = this.buf.indexOf(13, this.pos)
-    if (end === -1 || end + 1 >= this.buf.length) return undefined
+    if (end === -1 || end + 1 >= this.end) return undefined
     const s = this.buf.toString('latin1', this.pos, end)
     this.pos = end + 2
     return s
   }
 
   private parse(): Reply | undefined {
-    if (this.pos >= this.buf.length) return undefined
+    if (this.pos >= this.end) return undefined
     const type = this.buf[this.pos]!
     this.pos++
     const l = this.line()
@@ -64,7 +148,7 @@ export class ReplyParser {
         // $
         const n = Number(l)
         if (n < 0) return null
-        if (this.pos + n + 2 > this.buf.length) return undefined
+        if (this.pos + n + 2 > this.end) return undefined
         const bytes = Buffer.from(this.buf.subarray(this.pos, this.pos + n))
         this.pos += n + 2
         return bytes
@@ -89,6 +173,8 @@ export class ReplyParser {
 
 interface Waiter {
   replies: number
+  /** The one reply is read as a BulkArray. */
+  bulks?: boolean
   got: Reply[]
   resolve(r: Reply[]): void
   reject(e: Error): void
@@ -116,11 +202,11 @@ export class RespPipe {
 
   /**
    * Connects, authenticates and selects the URL's database; a rediss:// server is verified against `caPem` (the
-   * cluster CA) when given, else the system's roots.
+   * cluster CA) when given, else the system's roots (or with `tls`, the options of a connection opened before).
    */
   static async open(
     url: string | RedisUrl,
-    o: { timeoutMs?: number; caPem?: string } = {},
+    o: { timeoutMs?: number; caPem?: string; tls?: ConnectionOptions } = {},
   ): Promise<RespPipe> {
     const timeoutMs = o.timeoutMs ?? 5_000
     const { parts: u, shown } = RedisUrl.of(url)
@@ -129,7 +215,7 @@ export class RespPipe {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s =
         u.protocol === 'rediss:'
-          ? tlsConnect({ host, port, ...pinnedTlsOptions(o.caPem, host) })
+          ? tlsConnect({ host, port, ...(o.tls ?? pinnedTlsOptions(o.caPem, host)) })
           : netConnect({ host, port })
       const timer = setTimeout(() => {
         s.destroy()
@@ -187,6 +273,22 @@ export class RespPipe {
     return p
   }
 
+  /**
+   * Sends one command whose reply is an array of bulk strings (LRANGE) and resolves with it scanned in place: no
+   * object per item, for replies of many thousands. An error reply rejects with REDIS_ERROR.
+   */
+  async bulkArray(args: (string | Buffer)[]): Promise<BulkArray> {
+    if (this.failure) throw this.failure
+    const p = new Promise<Reply[]>((resolve, reject) =>
+      this.waiters.push({ replies: 1, bulks: true, got: [], resolve, reject }),
+    )
+    if (!this.socket.write(encodeCommand(args))) await new Promise<void>((r) => this.drainWaiters.push(r))
+    const [r] = await p
+    if (r instanceof Error)
+      throw new GridcoreError('REDIS_ERROR', `Redis at ${this.shownUrl} refused ${args[0]}: ${r.message}`)
+    return r as unknown as BulkArray
+  }
+
   /** Called once if the connection fails (e.g. to stop reading input that can no longer be sent). */
   onFailure(listener: (err: Error) => void): void {
     if (this.failure) listener(this.failure)
@@ -215,9 +317,21 @@ export class RespPipe {
     for (;;) {
       const w = this.waiters[0]
       if (!w) return
-      const r = this.parser.next()
+      let r: Reply | BulkArray | undefined
+      try {
+        r = w.bulks ? this.parser.nextBulkArray() : this.parser.next()
+      } catch (err) {
+        this.fail(
+          new GridcoreError(
+            'REDIS_ERROR',
+            `unreadable reply from Redis at ${this.shownUrl}: ${(err as Error).message}`,
+          ),
+        )
+        this.socket.destroy()
+        return
+      }
       if (r === undefined) return
-      w.got.push(r)
+      w.got.push(r as Reply)
       if (w.got.length === w.replies) {
         this.waiters.shift()
         w.resolve(w.got)

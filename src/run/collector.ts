@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis'
 import type { QueueKeys } from '../queue/keys.js'
 import { collectResults, type ResultFormat } from '../queue/results.js'
 import { queueScripts } from '../queue/scripts.js'
-import { connectionLost } from '../redis/client.js'
+import { connectionLost, rawPipeLike } from '../redis/client.js'
+import type { RespPipe } from '../redis/resp.js'
 
 export class Collector {
   /** Results this collector wrote (and Redis let go of). */
@@ -18,6 +19,8 @@ export class Collector {
   /** Wakes the loop from its pause when stop() is called (the run's end does not wait out a pause). */
   private readonly wake = new AbortController()
   private failure?: unknown
+  /** The raw connection the results are read on, kept from one drain to the next (reopened after a loss). */
+  private pipe?: RespPipe
 
   constructor(
     private readonly redis: Redis,
@@ -59,7 +62,9 @@ export class Collector {
   async once(): Promise<void> {
     let n = 0
     try {
+      this.pipe ??= await rawPipeLike(this.redis)
       await collectResults({
+        pipe: this.pipe,
         redis: this.redis,
         keys: this.keys,
         format: this.format,
@@ -69,8 +74,17 @@ export class Collector {
           n = w
         },
       })
+    } catch (err) {
+      this.pipe?.close()
+      this.pipe = undefined
+      throw err
     } finally {
       this.written += n
+      // Kept only while the loop runs; a drain on its own (the last one, a resume's) lets the process end.
+      if (!this.loop || this.stopping) {
+        this.pipe?.close()
+        this.pipe = undefined
+      }
     }
   }
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { queueKeys } from '../../src/queue/keys.js'
 import { LineQueue } from '../../src/queue/line-queue.js'
 import { listRecords, snapshot } from '../../src/queue/ops.js'
-import { queueScripts, SCRIPT_KEYS, scriptSources } from '../../src/queue/scripts.js'
+import { SCRIPT_KEYS, scriptSources } from '../../src/queue/scripts.js'
 import { RespBulks } from '../../src/redis/resp-bulks.js'
 import { useTestRedis } from '../helpers/redis.js'
 
@@ -71,51 +71,6 @@ describe("take's framings", () => {
     expect(failed).toMatchObject({ item: 'he said "hi"', error: 'r:he said "hi"', attempts: 1 })
     expect(String(await script('take', n, 'c:0', takeArgs(10, 'tok2', 'c:0', 'json')))).toBe('[]')
     expect((await snapshot(t.r, queueKeys(n.input, n.output))).processing).toBe(0)
-  })
-})
-
-describe('peek (what a drain writes before collect removes it)', () => {
-  it('reads the oldest results oldest first, at most N and about B bytes (never fewer than one), removing none', async () => {
-    const n = names()
-    const k = queueKeys(n.input, n.output)
-    const s = queueScripts(t.r)
-    await t.r.lpush(n.output, 'r1', Buffer.from([0xff, 0x0a, 0x00]), 'r3', 'r4')
-    expect(await s.peek(k, 3, 1 << 20)).toEqual([
-      Buffer.from('r1'),
-      Buffer.from([0xff, 0x0a, 0x00]),
-      Buffer.from('r3'),
-    ])
-    expect(await s.peekLines(k, 10, 1 << 20)).toEqual({
-      count: 4,
-      bytes: Buffer.from([0x72, 0x31, 10, 0xff, 10, 0x00, 10, 0x72, 0x33, 10, 0x72, 0x34, 10]),
-    })
-    // r1 and its newline are 3 bytes: a cap of 7 holds two results; a cap of 1 still gives the oldest.
-    expect((await s.peekLines(k, 10, 7)).count).toBe(2)
-    expect(await s.peek(k, 10, 1)).toEqual([Buffer.from('r1')])
-    expect(await t.r.llen(n.output)).toBe(4)
-    await t.r.del(n.output)
-    expect(await s.peekLines(k, 10, 100)).toEqual({ count: 0, bytes: Buffer.alloc(0) })
-    expect(await s.peek(k, 10, 100)).toEqual([])
-  })
-
-  it('reads in chunks sized by what fits: many small results up to N, large ones up to the byte cap', async () => {
-    const n = names()
-    const k = queueKeys(n.input, n.output)
-    const s = queueScripts(t.r)
-    await t.r.lpush(n.output, ...Array.from({ length: 300 }, (_, i) => `s${i}`))
-    const small = await s.peekLines(k, 250, 1 << 20)
-    expect(small.count).toBe(250)
-    expect(small.bytes.toString().split('\n').slice(0, 250)).toEqual(
-      Array.from({ length: 250 }, (_, i) => `s${i}`),
-    )
-    await t.r.del(n.output)
-    await t.r.lpush(n.output, ...Array.from({ length: 100 }, (_, i) => `${i}`.padStart(1000, 'x')))
-    // 1,001 bytes each with its newline: ten fit in 10,500 bytes, the oldest ten.
-    const large = await s.peek(k, 100, 10_500)
-    expect(large.map((b) => b.toString().replace(/^x+/, ''))).toEqual(
-      Array.from({ length: 10 }, (_, i) => `${i}`),
-    )
-    expect((await s.peekLines(k, 5, 1 << 20)).count).toBe(5)
   })
 })
 

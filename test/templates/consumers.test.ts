@@ -225,7 +225,7 @@ describe('gridcore init', () => {
         'consumer.py',
         'entrypoint.sh',
         'task.py',
-        ...['collect', 'commit', 'peek', 'recover', 'renew', 'retry', 'take'].map((n) => `lua/${n}.lua`),
+        ...['collect', 'commit', 'recover', 'renew', 'retry', 'take'].map((n) => `lua/${n}.lua`),
       ].sort(),
     )
     expect(readFileSync(join(d, 'Dockerfile'), 'utf8')).toMatch(/^ENTRYPOINT \["\/app\/entrypoint\.sh"\]$/m)

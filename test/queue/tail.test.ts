@@ -1,0 +1,84 @@
+// Reading the oldest results (what a drain writes before collect.lua removes it) with plain LRANGEs on a raw
+// connection, against a real redis-server: oldest first, at most N and about B bytes, chunked by what fits.
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TailReader } from '../../src/queue/tail.js'
+import { RespPipe } from '../../src/redis/resp.js'
+import { useTestRedis } from '../helpers/redis.js'
+
+const t = useTestRedis()
+let pipe: RespPipe
+beforeAll(async () => {
+  pipe = await RespPipe.open(t.redis.url)
+})
+afterAll(() => pipe.close())
+const out = () => `tail${randomBytes(4).toString('hex')}:out`
+
+describe('TailReader', () => {
+  it('reads the oldest results oldest first, at most N and about B bytes (never fewer than one), removing none', async () => {
+    const key = out()
+    await t.r.lpush(key, 'r1', Buffer.from([0xff, 0x0a, 0x00]), 'r3', 'r4')
+    const r = new TailReader(pipe, key)
+    expect((await r.read(3, 1 << 20)).items()).toEqual([
+      Buffer.from('r1'),
+      Buffer.from([0xff, 0x0a, 0x00]),
+      Buffer.from('r3'),
+    ])
+    const all = await r.read(10, 1 << 20)
+    expect(all.count).toBe(4)
+    expect(all.lines()).toEqual(
+      Buffer.from([0x72, 0x31, 10, 0xff, 10, 0x00, 10, 0x72, 0x33, 10, 0x72, 0x34, 10]),
+    )
+    // r1 and its newline are 3 bytes: a cap of 7 holds two results; a cap of 1 still gives the oldest.
+    expect((await new TailReader(pipe, key).read(10, 7)).count).toBe(2)
+    expect((await new TailReader(pipe, key).read(10, 1)).items()).toEqual([Buffer.from('r1')])
+    expect(await t.r.llen(key)).toBe(4)
+    await t.r.del(key)
+    const none = await r.read(10, 100)
+    expect([none.count, none.lines(), none.items()]).toEqual([0, Buffer.alloc(0), []])
+  })
+
+  it('reads in chunks sized by what fits: many small results up to N, large ones up to the byte cap', async () => {
+    const key = out()
+    await t.r.lpush(key, ...Array.from({ length: 300 }, (_, i) => `s${i}`))
+    const small = await new TailReader(pipe, key).read(250, 1 << 20)
+    expect(small.count).toBe(250)
+    expect(small.lines().toString().split('\n').slice(0, 250)).toEqual(
+      Array.from({ length: 250 }, (_, i) => `s${i}`),
+    )
+    await t.r.del(key)
+    // 1,001 bytes each with its newline: ten fit in 10,500 bytes, the oldest ten, whatever the last batch averaged.
+    await t.r.lpush(key, ...Array.from({ length: 100 }, (_, i) => `${i}`.padStart(1000, 'x')))
+    for (const r of [new TailReader(pipe, key), await warmed(key)]) {
+      const large = await r.read(100, 10_500)
+      expect(large.items().map((b) => b.toString().replace(/^x+/, ''))).toEqual(
+        Array.from({ length: 10 }, (_, i) => `${i}`),
+      )
+      expect(large.lines().length).toBe(10_010)
+    }
+    expect((await new TailReader(pipe, key).read(5, 1 << 20)).count).toBe(5)
+  })
+
+  it('reads results past 64 bytes, and a batch of 20,000 in one go once the size is known', async () => {
+    const key = out()
+    const vals = Array.from({ length: 20_000 }, (_, i) =>
+      i % 1000 === 0 ? `${i}`.repeat(40) : `${Math.sqrt(i)}`,
+    )
+    for (let i = 0; i < vals.length; i += 5000) await t.r.lpush(key, ...vals.slice(i, i + 5000))
+    const r = new TailReader(pipe, key)
+    const first = await r.read(100, 8 << 20)
+    expect(first.items().map(String)).toEqual(vals.slice(0, 100))
+    const batch = await r.read(20_000, 8 << 20)
+    expect(batch.lines().toString()).toBe(`${vals.join('\n')}\n`)
+  })
+})
+
+/** A reader whose last batch averaged tiny results, so its first read of large ones must still stop at the cap. */
+async function warmed(key: string): Promise<TailReader> {
+  const tiny = out()
+  await t.r.lpush(tiny, 'a', 'b', 'c')
+  const r = new TailReader(pipe, tiny)
+  await r.read(3, 1 << 20)
+  ;(r as unknown as { output: string }).output = key
+  return r
+}
