@@ -22,14 +22,17 @@ const push = async (key: string, items: (string | Buffer)[]) => {
 
 /** Runs a script by name with its keys for consumer c, as the templates do. */
 function script(name: 'take' | 'commit', n: { input: string; output: string }, c: string, args: string[]) {
+  const keys = keysOf(name, n, c)
+  return t.r.callBuffer('EVAL', scriptSources()[name], keys.length, ...keys, ...args)
+}
+function keysOf(name: 'take' | 'commit', n: { input: string; output: string }, c: string): string[] {
   const k = queueKeys(n.input, n.output)
   const all: Record<string, string> = {
     ...k,
     processing: k.processing(c),
     lease: k.lease(c),
   } as unknown as Record<string, string>
-  const keys = SCRIPT_KEYS[name].map((role) => all[role]!)
-  return t.r.callBuffer('EVAL', scriptSources()[name], keys.length, ...keys, ...args)
+  return SCRIPT_KEYS[name].map((role) => all[role]!)
 }
 const takeArgs = (max: number, token: string, c: string, framing: string) => [
   String(max),
@@ -130,6 +133,79 @@ describe('the line-filter worker queue', () => {
     expect(await t.r.exists(`${n.input}:ledger`)).toBe(0) // a refused commit credits nobody
     expect(b.count).toBe(2)
     q.close()
+  })
+
+  it('commits a fully answered batch with a native LPUSH under WATCH of the lease, the next take in the same MULTI', async () => {
+    const n = names()
+    await push(n.input, ['1', '2', '3', '4', '5'])
+    const q = await open(n)
+    const b = (await q.take(3))!
+    const r = await q.commit(b, answers(['r1', 'r2', 'r3']), [], 10)
+    expect(r.committed).toBe(true)
+    expect([r.next!.count, String(r.next!.lines)]).toEqual([2, '4\n5\n'])
+    // The oldest result at the tail, as commit.lua's own LPUSH leaves them.
+    expect(await t.r.lrange(n.output, 0, -1)).toEqual(['r3', 'r2', 'r1'])
+    expect(await t.r.lrange(`${n.input}:processing:w:0`, 0, -1)).toEqual(['4', '5'])
+    expect(await t.r.get(`${n.input}:lease:w:0`)).toBe(r.next!.token)
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 3 })
+    expect(await t.r.hgetall(`${n.input}:ledger`)).toEqual({ 'w:done': '3' })
+    const last = await q.commit(r.next!, answers(['r4', 'r5']), [])
+    expect(last).toEqual({ committed: true, next: null })
+    expect(await t.r.exists(`${n.input}:lease:w:0`, `${n.input}:processing:w:0`)).toBe(0)
+    q.close()
+  })
+
+  it('a lease touched between its read and the MULTI aborts it untouched: renewed, the usual commit goes through once', async () => {
+    const n = names()
+    await push(n.input, ['1', '2', '3'])
+    const q = await open(n)
+    const b = (await q.take(3))!
+    // Renew the lease (same token, new TTL) right after the commit read it under WATCH.
+    const pipe = (q as unknown as { pipe: { send: (...a: unknown[]) => Promise<unknown[]> } }).pipe
+    const send = pipe.send.bind(pipe)
+    let renewed = 0
+    pipe.send = async (...a: unknown[]) => {
+      const replies = await send(...a)
+      const first = Array.isArray(a[0]) ? (a[0] as Buffer[])[0]! : (a[0] as Buffer)
+      if (first.includes('WATCH') && !renewed++) await t.r.set(`${n.input}:lease:w:0`, b.token, 'PX', 30_000)
+      return replies
+    }
+    expect((await q.commit(b, answers(['r1', 'r2', 'r3']), [])).committed).toBe(true)
+    expect(renewed).toBe(1)
+    expect(await t.r.lrange(n.output, 0, -1)).toEqual(['r3', 'r2', 'r1'])
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 3 })
+    q.close()
+  })
+
+  it("commit.lua counted ('0n') takes the MULTI's pushed results back when it refuses or cannot settle", async () => {
+    const n = names()
+    const c = 'w:9'
+    await push(n.input, ['a', 'b'])
+    await script('take', n, c, ['5', '30000', 'tok', c, '3', '0'])
+    await t.r.lpush(n.output, 'older')
+    const counted = async (token: string, failures: string, count: number) => {
+      const m = t.r.multi()
+      m.lpush(n.output, ...Array.from({ length: count }, (_, i) => `r${i}`))
+      m.eval(
+        scriptSources().commit,
+        SCRIPT_KEYS.commit.length,
+        ...keysOf('commit', n, c),
+        token,
+        c,
+        '0',
+        '0n',
+        failures,
+        String(count),
+      )
+      const [, [err, r]] = (await m.exec()) as [unknown, [Error | null, unknown]]
+      return err ? err.message : r
+    }
+    expect(await counted('wrong', '', 2)).toBe(-1)
+    expect(await counted('tok', '1', 2)).toMatch(/counted commit has failures/)
+    expect(await counted('tok', '', 3)).toMatch(/processing list holds 2 items/)
+    expect(await t.r.lrange(n.output, 0, -1)).toEqual(['older'])
+    expect(await counted('tok', '', 2)).toEqual([2, 0])
+    expect(await t.r.lrange(n.output, 0, -1)).toEqual(['r1', 'r0', 'older'])
   })
 
   it('pushes results to another output Redis before settling', async () => {

@@ -7,7 +7,11 @@
 --
 -- ARGV[1] lease token       ARGV[2] consumer id  ARGV[3] now (ms since epoch)
 -- ARGV[4] push results here (1), or not (0: the consumer already pushed them to another Redis); followed by 'j'
---         ('1j', '0j') when the payloads come as one JSON array of strings in ARGV[6] instead of one per ARGV
+--         ('1j', '0j') when the payloads come as one JSON array of strings in ARGV[6] instead of one per ARGV;
+--         or '0n': every item has a result, already LPUSHed to the output by the consumer in the same MULTI
+--         (under WATCH of the lease, so this runs only if the lease is still the one the consumer read), and
+--         ARGV[6] is just how many (no payloads; an error, changing nothing, if the output is not a list: that
+--         LPUSH failed)
 -- ARGV[5] 1-based positions of the failures, comma-separated ("" when every item has a result)
 -- ARGV[6..] one payload per settled item, in processing order: the result, or the error text of a failure
 -- returns: {done, failed} on success; -1 when refused; an error when there are more payloads than items
@@ -17,16 +21,30 @@ local failed, attempts, ledger = KEYS[5], KEYS[6], KEYS[7]
 
 --- @include "includes/push-batched.lua"
 
+local mode = string.sub(ARGV[4], 2, 2)
+-- A counted commit that does not go through takes its results back off the output's head (nothing ran since).
+local function undo_push()
+  if mode == 'n' and redis.call('TYPE', output).ok == 'list' then redis.call('LPOP', output, tonumber(ARGV[6])) end
+end
 if redis.call('GET', lease) ~= ARGV[1] then
+  undo_push()
   redis.call('HINCRBY', stats, 'refused', 1)
   return -1
 end
 local payloads, first = ARGV, 6
-if string.sub(ARGV[4], 2, 2) == 'j' then payloads, first = cjson.decode(ARGV[6]), 1 end
+if mode == 'j' then payloads, first = cjson.decode(ARGV[6]), 1 end
 local n = #payloads - first + 1
+if mode == 'n' then
+  n = tonumber(ARGV[6])
+  if ARGV[5] ~= '' or redis.call('TYPE', output).ok ~= 'list' then
+    undo_push()
+    return redis.error_reply('ERR a counted commit has failures, or its results did not reach the output list')
+  end
+end
 if n <= 0 then return { 0, 0 } end
 local held = redis.call('LLEN', processing)
 if held < n then
+  undo_push()
   return redis.error_reply('ERR commit has ' .. n .. ' payloads but the processing list holds ' .. held .. ' items')
 end
 local push = string.sub(ARGV[4], 1, 1) == '1'
