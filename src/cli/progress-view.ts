@@ -38,7 +38,7 @@ export function progressView(json: boolean, note: (line: string) => void): Progr
           note(`gridcore: ${message}`)
         }
       }
-      bar.update(progressText(p), p.total ? p.done / p.total : null)
+      bar.update(() => progressText(p), p.total ? p.done / p.total : null)
     },
     done: () => bar.done(),
   }

@@ -1,7 +1,8 @@
 // A one-line progress bar on stderr for terminals; silent under --json and on pipes (it has no colour).
 
 export interface ProgressLine {
-  update(text: string, fraction: number | null): void
+  /** A `text` function is called only when the line is drawn (a silent line formats nothing, loads no ICU). */
+  update(text: string | (() => string), fraction: number | null): void
   done(): void
 }
 
@@ -24,7 +25,7 @@ export function progressLine(enabled: boolean): ProgressLine {
         fraction === null
           ? ''
           : `[${'#'.repeat(Math.round(Math.min(1, fraction) * width)).padEnd(width, '.')}] ${(Math.min(1, fraction) * 100).toFixed(1).padStart(5)}% `
-      const line = `${bar}${text}`
+      const line = `${bar}${typeof text === 'string' ? text : text()}`
       const cols = process.stderr.columns ?? 100
       process.stderr.write(`\r${line.slice(0, cols - 1)}\u001b[K`)
       shown = true

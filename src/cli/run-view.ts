@@ -50,7 +50,7 @@ export function runView(json: boolean): RunView {
           if (json) ndjson({ type: 'warning', node, message })
           else line(message)
         }
-        if (!spinning) bar.update(progressText(p), p.total ? p.done / p.total : null)
+        if (!spinning) bar.update(() => progressText(p), p.total ? p.done / p.total : null)
       },
     },
     done() {
