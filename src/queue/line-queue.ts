@@ -88,7 +88,7 @@ export class LineQueue {
   /** Takes a suspect alone, or up to max items (after giving back any this id left); null when idle. */
   async take(max: number): Promise<LineBatch | null> {
     const token = newToken()
-    const [reply] = await this.pipe.send(this.takeCommand(max, token), 1)
+    const [reply] = await this.reloading(() => this.pipe.send(this.takeCommand(max, token), 1))
     return this.taken(reply, token)
   }
 
@@ -131,12 +131,15 @@ export class LineQueue {
       payloads.count,
     )
     const token = newToken()
-    const parts = [head, payloads.bytes()]
-    if (next) parts.push(this.takeCommand(next, token))
-    const replies = await this.pipe.send(parts, next ? 2 : 1)
+    // A NOSCRIPT commit ran nothing (nor did the take after it): it is sent again once the scripts are loaded.
+    const replies = await this.reloading(() => {
+      const parts = [head, payloads.bytes()]
+      if (next) parts.push(this.takeCommand(next, token))
+      return this.pipe.send(parts, next ? 2 : 1)
+    })
     const r = replies[0]
     if (r instanceof Error) throw new GridcoreError('REDIS_ERROR', `commit failed: ${r.message}`)
-    return { committed: r !== -1, next: next ? this.taken(replies[1], token) : null }
+    return { committed: r !== -1, next: next ? await this.takenOrAgain(replies[1], token, next) : null }
   }
 
   /**
@@ -182,7 +185,10 @@ export class LineQueue {
     const failure = [...replies.slice(0, -1), ...settled].find((r) => r instanceof Error)
     if (failure) throw new GridcoreError('REDIS_ERROR', `commit failed: ${(failure as Error).message}`)
     const r = (exec as Reply[])[1]
-    return { committed: r !== -1, next: next ? this.taken((exec as Reply[])[2], token) : null }
+    return {
+      committed: r !== -1,
+      next: next ? await this.takenOrAgain((exec as Reply[])[2], token, next) : null,
+    }
   }
 
   /**
@@ -198,7 +204,9 @@ export class LineQueue {
       String(Date.now()),
       countAttempt ? '1' : '0',
     ]
-    const [r] = await this.pipe.send(this.script('recover', this.recoverKeys, [...args, reason]), 1)
+    const [r] = await this.reloading(() =>
+      this.pipe.send(this.script('recover', this.recoverKeys, [...args, reason]), 1),
+    )
     if (!Array.isArray(r)) throw new GridcoreError('REDIS_ERROR', `recover failed: ${String(r)}`)
     return Number(r[0]) + Number(r[1])
   }
@@ -234,6 +242,28 @@ export class LineQueue {
     return this.script('take', this.takeKeys, args)
   }
 
+  /**
+   * Sends `f`'s commands; when the first reply is NOSCRIPT (the script cache was flushed: that script ran nothing),
+   * loads the scripts and sends them once more.
+   */
+  private async reloading(f: () => Promise<Reply[]>): Promise<Reply[]> {
+    const replies = await f()
+    if (!noScript(replies[0])) return replies
+    await this.loadScripts()
+    return f()
+  }
+
+  /** A take sent after a commit: one refused as NOSCRIPT (it ran nothing) is made again on its own. */
+  private async takenOrAgain(
+    reply: Reply | undefined,
+    token: string,
+    max: number,
+  ): Promise<LineBatch | null> {
+    if (!noScript(reply)) return this.taken(reply, token)
+    await this.loadScripts()
+    return this.take(max)
+  }
+
   private taken(reply: Reply | undefined, token: string): LineBatch | null {
     if (reply instanceof Error) throw new GridcoreError('REDIS_ERROR', `take failed: ${reply.message}`)
     if (!Array.isArray(reply) || !reply.length) return null
@@ -244,9 +274,11 @@ export class LineQueue {
   }
 
   private async renew(token: string): Promise<boolean> {
-    const [r] = await this.pipe.send(
-      this.script('renew', [this.keys.lease(this.o.consumer)], [token, String(this.o.leaseMs)]),
-      1,
+    const [r] = await this.reloading(() =>
+      this.pipe.send(
+        this.script('renew', [this.keys.lease(this.o.consumer)], [token, String(this.o.leaseMs)]),
+        1,
+      ),
     )
     return r === 1
   }
@@ -269,6 +301,7 @@ export class LineQueue {
 }
 
 const newToken = () => randomBytes(12).toString('hex')
+const noScript = (r: Reply | undefined) => r instanceof Error && r.message.startsWith('NOSCRIPT')
 const MULTI = encodeCommand(['MULTI'])
 const EXEC = encodeCommand(['EXEC'])
 const UNWATCH = encodeCommand(['UNWATCH'])

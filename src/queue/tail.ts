@@ -41,8 +41,13 @@ export class Oldest {
   }
 }
 
+/** A read asks for at most this many times the results the batch has so far (32 first): sizes that jump part-way
+ * cost a bounded overshoot, as the per-result sizes so far say nothing of the next ones. */
+const GROWTH = 8
+const FIRST = 32
+
 export class TailReader {
-  /** Bytes a result (with its newline) averaged in the last batch: sizes the next batch's first read. */
+  /** Bytes a result (with its newline) averaged in the last batch: it may only shrink the first read. */
   private avg = 0
 
   constructor(
@@ -52,13 +57,14 @@ export class TailReader {
 
   /**
    * The oldest results: at most `max` of them and about `cap` bytes (never fewer than one when there is one). Read
-   * in chunks sized by what fits so far, so large results are never read far past the cap.
+   * in chunks sized by what fits so far and growing at most GROWTH-fold, so results that grow part-way are never
+   * read far past the cap.
    */
   async read(max: number, cap: number): Promise<Oldest> {
     const parts: { a: BulkArray; took: number }[] = []
     let count = 0
     let bytes = 0
-    let chunk = this.avg ? Math.floor(cap / this.avg) + 1 : 32
+    let chunk = this.avg ? Math.min(FIRST, Math.floor(cap / this.avg) + 1) : FIRST
     while (count < max) {
       chunk = Math.max(1, Math.min(chunk, max - count))
       const a = await this.pipe.bulkArray([
@@ -81,7 +87,7 @@ export class TailReader {
       }
       parts.push({ a, took })
       if (full || a.count < chunk) break
-      chunk = Math.floor(((cap - bytes) * count) / bytes) + 1
+      chunk = Math.min(GROWTH * count, Math.floor(((cap - bytes) * count) / bytes) + 1)
     }
     if (count) this.avg = bytes / count
     return new Oldest(parts, count, bytes)

@@ -41,8 +41,13 @@ interface Scan {
   lengths: Int32Array
 }
 
+/** The most bytes of unread replies held: a BulkArray's offsets are 32-bit. */
+const MAX_HELD = 2 ** 30
+
 /** Incremental RESP2 reply parser. Bytes held are buf[pos, end); a large reply grows one buffer, not copies. */
 export class ReplyParser {
+  constructor(private readonly maxHeld = MAX_HELD) {}
+
   private buf: Buffer = Buffer.alloc(0)
   private pos = 0
   private end = 0
@@ -58,7 +63,11 @@ export class ReplyParser {
     if (this.end + chunk.length > this.buf.length) {
       // A fresh buffer (never one handed out as a BulkArray), doubling so a long reply is copied O(1) times a byte.
       const held = this.end - this.pos
-      const grown = Buffer.allocUnsafe(Math.max(held + chunk.length, 2 * held, 64 * 1024))
+      if (held + chunk.length > this.maxHeld)
+        throw new Error(`a reply of more than ${this.maxHeld} bytes (offsets past 1 GiB would not fit)`)
+      const grown = Buffer.allocUnsafe(
+        Math.min(this.maxHeld, Math.max(held + chunk.length, 2 * held, 64 * 1024)),
+      )
       this.buf.copy(grown, 0, this.pos, this.end)
       this.buf = grown
       this.pos = 0
@@ -313,7 +322,12 @@ export class RespPipe {
   }
 
   private onData(chunk: Buffer): void {
-    this.parser.push(chunk)
+    try {
+      this.parser.push(chunk)
+    } catch (err) {
+      this.unreadable(err as Error)
+      return
+    }
     for (;;) {
       const w = this.waiters[0]
       if (!w) return
@@ -321,13 +335,7 @@ export class RespPipe {
       try {
         r = w.bulks ? this.parser.nextBulkArray() : this.parser.next()
       } catch (err) {
-        this.fail(
-          new GridcoreError(
-            'REDIS_ERROR',
-            `unreadable reply from Redis at ${this.shownUrl}: ${(err as Error).message}`,
-          ),
-        )
-        this.socket.destroy()
+        this.unreadable(err as Error)
         return
       }
       if (r === undefined) return
@@ -337,6 +345,14 @@ export class RespPipe {
         w.resolve(w.got)
       }
     }
+  }
+
+  /** A reply it cannot read fails the connection (what was sent may or may not have run). */
+  private unreadable(err: Error): void {
+    this.fail(
+      new GridcoreError('REDIS_ERROR', `unreadable reply from Redis at ${this.shownUrl}: ${err.message}`),
+    )
+    this.socket.destroy()
   }
 
   private wakeDrain(): void {

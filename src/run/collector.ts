@@ -55,6 +55,8 @@ export class Collector {
     this.stopping = true
     this.wake.abort()
     await this.loop
+    this.pipe?.close()
+    this.pipe = undefined
     if (this.failure) throw this.failure
   }
 

@@ -208,6 +208,26 @@ describe('the line-filter worker queue', () => {
     expect(await t.r.lrange(n.output, 0, -1)).toEqual(['r1', 'r0', 'older'])
   })
 
+  it('a script cache flushed under it (NOSCRIPT) is loaded again: commits land once, the next take follows', async () => {
+    const n = names()
+    await push(n.input, ['1', '2', '3', '4', '5', '6'])
+    const q = await open(n)
+    const b = (await q.take(2))!
+    await t.r.script('FLUSH')
+    const counted = await q.commit(b, answers(['r1', 'r2']), [], 2)
+    expect([counted.committed, String(counted.next!.lines)]).toEqual([true, '3\n4\n'])
+    await t.r.script('FLUSH')
+    const usual = await q.commit(counted.next!, answers(['r3', 'bad']), [1], 2)
+    expect([usual.committed, String(usual.next!.lines)]).toEqual([true, '5\n6\n'])
+    await t.r.script('FLUSH')
+    expect(await q.giveBack(false)).toBe(2)
+    await t.r.script('FLUSH')
+    expect((await q.take(5))!.count).toBe(2)
+    expect((await t.r.lrange(n.output, 0, -1)).sort()).toEqual(['r1', 'r2', 'r3'])
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 3, failed: 1 })
+    q.close()
+  })
+
   it('pushes results to another output Redis before settling', async () => {
     const n = names()
     await push(n.input, ['x', 'y'])

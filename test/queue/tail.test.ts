@@ -73,6 +73,44 @@ describe('TailReader', () => {
   })
 })
 
+describe('TailReader, results that grow part-way', () => {
+  /** A reader on `key` that notes the bytes of each reply it asked for. */
+  const counting = (key: string) => {
+    const reads: number[] = []
+    const spy = Object.create(pipe) as RespPipe
+    spy.bulkArray = async (args) => {
+      const a = await pipe.bulkArray(args)
+      reads.push(a.buf.length)
+      return a
+    }
+    return { reader: new TailReader(spy, key), reads, total: () => reads.reduce((x, y) => x + y, 0) }
+  }
+
+  it('never reads much past the cap: small results then large ones, in one batch or the next', async () => {
+    const cap = 8 << 20
+    const key = out()
+    const big = 'x'.repeat(10_000)
+    for (let i = 0; i < 20_000; i += 5000) await t.r.lpush(key, ...Array.from({ length: 5000 }, () => '1'))
+    for (let i = 0; i < 2000; i += 500) await t.r.lpush(key, ...Array.from({ length: 500 }, () => big))
+    const c = counting(key)
+    expect((await c.reader.read(20_000, cap)).count).toBe(20_000)
+    await t.r.ltrim(key, 0, -20_001)
+    c.reads.length = 0
+    // The last batch averaged 2 bytes a result: the next still starts small and grows at most 8-fold a read.
+    const second = await c.reader.read(20_000, cap)
+    expect(second.count).toBe(Math.floor(cap / 10_001))
+    expect(c.total()).toBeLessThan(1.5 * cap)
+    // A fresh reader meeting 32 small results and then large ones in one batch.
+    const mixed = out()
+    await t.r.lpush(mixed, ...Array.from({ length: 1500 }, () => big))
+    await t.r.lpush(mixed, ...Array.from({ length: 32 }, () => '1').reverse())
+    await t.r.rpush(mixed, ...Array.from({ length: 32 }, () => '1'))
+    const fresh = counting(mixed)
+    expect((await fresh.reader.read(20_000, cap)).count).toBeLessThan(1000)
+    expect(fresh.total()).toBeLessThan(3 * cap)
+  })
+})
+
 /** A reader whose last batch averaged tiny results, so its first read of large ones must still stop at the cap. */
 async function warmed(key: string): Promise<TailReader> {
   const tiny = out()

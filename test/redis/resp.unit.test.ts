@@ -121,3 +121,12 @@ describe('ReplyParser.nextBulkArray (an LRANGE reply scanned in place)', () => {
     expect(() => p.nextBulkArray()).toThrow('expected a bulk string')
   })
 })
+
+describe('ReplyParser limits', () => {
+  it('refuses to hold more unread reply bytes than its limit (32-bit offsets), rather than wrap or crash', () => {
+    const p = new ReplyParser(100)
+    p.push(Buffer.from('*1\r\n$150\r\n'))
+    expect(p.nextBulkArray()).toBeUndefined()
+    expect(() => p.push(Buffer.alloc(150, 1))).toThrow('a reply of more than 100 bytes')
+  })
+})
