@@ -56,7 +56,10 @@ export interface WatchOptions {
   output?: Redis
   keys: QueueKeys
   intervalMs?: number
-  /** The first polls come sooner: after this, doubling up to intervalMs (a small batch ends once it is done). */
+  /**
+   * The first polls come sooner: after this, growing a quarter a poll up to intervalMs (a small batch ends once it
+   * is done; doubling left a batch done at 150 ms unseen until 300 ms).
+   */
   rampFromMs?: number
   stallTimeoutMs?: number
   timeoutMs?: number
@@ -168,7 +171,7 @@ export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
     if (opts.stallTimeoutMs !== undefined && now - lastChange >= opts.stallTimeoutMs)
       throw fail('STALLED', `no progress for ${fmtS(opts.stallTimeoutMs)} with ${left}`)
     await sleep(pause, undefined, { signal: opts.signal }).catch(() => {})
-    pause = Math.min(pause * 2, interval)
+    pause = Math.min(pause * 1.25, interval)
   }
 }
 
