@@ -3,7 +3,8 @@
 // together (Redis runs them in this order), so a batch boundary costs one round trip.
 import { createHash, randomBytes } from 'node:crypto'
 import { GridcoreError } from '../lib/errors.js'
-import { encodeCommand, type Reply, RespPipe } from '../redis/resp.js'
+import type { Reply } from '../redis/reply-parser.js'
+import { encodeCommand, RespPipe } from '../redis/resp.js'
 import { commandHead, type RespBulks } from '../redis/resp-bulks.js'
 import { type QueueKeys, queueKeys } from './keys.js'
 import { SCRIPT_KEYS, type ScriptName, scriptSources } from './scripts.js'

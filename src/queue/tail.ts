@@ -2,7 +2,8 @@
 // before collect.lua removes exactly that many. Plain LRANGEs over a raw connection, scanned in place, so a
 // result costs Redis a native copy and the drainer no object: a Lua script read them at several times the cost.
 // Producers LPUSH at the head and only the drain-lock holder trims the tail, so the tail holds still between reads.
-import type { BulkArray, RespPipe } from '../redis/resp.js'
+import type { BulkArray } from '../redis/reply-parser.js'
+import type { RespPipe } from '../redis/resp.js'
 
 /** A batch of the oldest results: `count` of them, `bytes` long as lines (each followed by a newline). */
 export class Oldest {

@@ -9,7 +9,10 @@ import { Collector } from '../../src/run/collector.js'
 import { useTestRedis } from '../helpers/redis.js'
 
 const t = useTestRedis()
-const clients = async () => (await t.r.client('LIST')).toString().trim().split('\n').length
+const clients = async () =>
+  String(await t.r.client('LIST'))
+    .trim()
+    .split('\n').length
 
 describe('Collector', () => {
   it('drains into its file while results arrive, and its raw connection is gone once stopped', async () => {
