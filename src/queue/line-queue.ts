@@ -132,15 +132,18 @@ export class LineQueue {
       payloads.count,
     )
     const token = newToken()
-    // A NOSCRIPT commit ran nothing (nor did the take after it): it is sent again once the scripts are loaded.
+    // A NOSCRIPT commit ran nothing, nor did a NOSCRIPT take after it: both are sent again once the scripts are
+    // loaded. A take that did run (another client loaded the scripts in between) gave the batch back: refused.
     const replies = await this.reloading(() => {
       const parts = [head, payloads.bytes()]
       if (next) parts.push(this.takeCommand(next, token))
       return this.pipe.send(parts, next ? 2 : 1)
     })
     const r = replies[0]
+    if (noScript(r) && next && !noScript(replies[1]))
+      return { committed: false, next: this.taken(replies[1], token) }
     if (r instanceof Error) throw new GridcoreError('REDIS_ERROR', `commit failed: ${r.message}`)
-    return { committed: r !== -1, next: next ? await this.takenOrAgain(replies[1], token, next) : null }
+    return { committed: r !== -1, next: next ? await this.following(replies[1], token, next) : null }
   }
 
   /**
@@ -188,7 +191,7 @@ export class LineQueue {
     const r = (exec as Reply[])[1]
     return {
       committed: r !== -1,
-      next: next ? await this.takenOrAgain((exec as Reply[])[2], token, next) : null,
+      next: next ? await this.following((exec as Reply[])[2], token, next) : null,
     }
   }
 
@@ -244,25 +247,28 @@ export class LineQueue {
   }
 
   /**
-   * Sends `f`'s commands; when the first reply is NOSCRIPT (the script cache was flushed: that script ran nothing),
-   * loads the scripts and sends them once more.
+   * Sends `f`'s commands; when every reply is NOSCRIPT (the script cache was flushed: none of them ran), loads the
+   * scripts and sends them once more.
    */
   private async reloading(f: () => Promise<Reply[]>): Promise<Reply[]> {
     const replies = await f()
-    if (!noScript(replies[0])) return replies
+    if (!replies.every(noScript)) return replies
     await this.loadScripts()
     return f()
   }
 
-  /** A take sent after a commit: one refused as NOSCRIPT (it ran nothing) is made again on its own. */
-  private async takenOrAgain(
-    reply: Reply | undefined,
-    token: string,
-    max: number,
-  ): Promise<LineBatch | null> {
-    if (!noScript(reply)) return this.taken(reply, token)
-    await this.loadScripts()
-    return this.take(max)
+  /**
+   * The take sent after a commit that landed: one refused as NOSCRIPT (it ran nothing) is made again on its own.
+   * Its failure does not unsay the commit: no next batch, and the worker's next take meets the error again.
+   */
+  private async following(reply: Reply | undefined, token: string, max: number): Promise<LineBatch | null> {
+    try {
+      if (!noScript(reply)) return this.taken(reply, token)
+      await this.loadScripts()
+      return await this.take(max)
+    } catch {
+      return null
+    }
   }
 
   private taken(reply: Reply | undefined, token: string): LineBatch | null {
@@ -281,6 +287,8 @@ export class LineQueue {
         1,
       ),
     )
+    // An error is Redis's (busy, out of memory), not a lost lease: said as such, not answered with a give-back.
+    if (r instanceof Error) throw new GridcoreError('REDIS_ERROR', `renewing the lease failed: ${r.message}`)
     return r === 1
   }
 

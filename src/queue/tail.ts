@@ -42,8 +42,12 @@ export class Oldest {
   }
 }
 
-/** A read asks for at most this many times the results the batch has so far (32 first): sizes that jump part-way
- * cost a bounded overshoot, as the per-result sizes so far say nothing of the next ones. */
+/**
+ * A read asks for at most this many times the results the batch has so far (FIRST to start), and no more than
+ * fit the bytes left at the largest size seen. A reply holding more than the bytes left is dropped as it arrives
+ * (the part kept would be its newest end) and read again smaller, so what the drainer holds stays near the cap
+ * whatever sizes come; Redis's reply stays bounded while the sizes hold.
+ */
 const GROWTH = 8
 const FIRST = 32
 
@@ -59,25 +63,33 @@ export class TailReader {
   /**
    * The oldest results: at most `max` of them and about `cap` bytes (never fewer than one when there is one). Read
    * in chunks sized by what fits so far and growing at most GROWTH-fold, so results that grow part-way are never
-   * read far past the cap.
+   * held far past the cap.
    */
   async read(max: number, cap: number): Promise<Oldest> {
     const parts: { a: BulkArray; took: number }[] = []
     let count = 0
     let bytes = 0
+    let largest = 0
     let chunk = this.avg ? Math.min(FIRST, Math.floor(cap / this.avg) + 1) : FIRST
     while (count < max) {
       chunk = Math.max(1, Math.min(chunk, max - count))
-      const a = await this.pipe.bulkArray([
-        'LRANGE',
-        this.output,
-        String(-(count + chunk)),
-        String(-(count + 1)),
-      ])
+      const a = await this.pipe.bulkArray(
+        ['LRANGE', this.output, String(-(count + chunk)), String(-(count + 1))],
+        Math.max(0, cap - bytes),
+      )
+      if (a.truncated) {
+        // More bytes than are left: the kept part is the range's newest end, not the oldest it needs. Read
+        // fewer, sized by what was seen (a single result is always kept whole).
+        for (let i = 0; i < a.count; i++) largest = Math.max(largest, a.lengths[i]! + 1)
+        chunk = Math.min(Math.floor(chunk / GROWTH), Math.floor((cap - bytes) / largest) + 1)
+        continue
+      }
+      // The reply is the newest first: the oldest results are at its end.
       let took = 0
       let full = false
       for (let i = a.count - 1; i >= 0; i--) {
         const size = a.lengths[i]! + 1
+        largest = Math.max(largest, size)
         if (count > 0 && bytes + size > cap) {
           full = true
           break
@@ -88,7 +100,7 @@ export class TailReader {
       }
       parts.push({ a, took })
       if (full || a.count < chunk) break
-      chunk = Math.min(GROWTH * count, Math.floor(((cap - bytes) * count) / bytes) + 1)
+      chunk = Math.min(GROWTH * count, Math.floor((cap - bytes) / largest) + 1)
     }
     if (count) this.avg = bytes / count
     return new Oldest(parts, count, bytes)

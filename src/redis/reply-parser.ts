@@ -13,6 +13,8 @@ export interface BulkArray {
   count: number
   starts: Int32Array
   lengths: Int32Array
+  /** The reply held more items than fit the byte budget: `count` are the first, the rest were read and dropped. */
+  truncated: boolean
 }
 
 /** How far a bulk-array scan has got; offsets are from the reply's first byte (the parser's position). */
@@ -22,9 +24,12 @@ interface Scan {
   at: number
   starts: Int32Array
   lengths: Int32Array
+  /** Bytes of the items kept, and how many may be kept (the first item always is). */
+  bytes: number
+  budget: number
 }
 
-/** The most bytes of unread replies held: a BulkArray's offsets are 32-bit. */
+/** The most bytes a bulk-array scan holds: its offsets are 32-bit (a budget keeps a scan far below this). */
 const MAX_HELD = 2 ** 30
 
 /** Incremental RESP2 reply parser. Bytes held are buf[pos, end); a large reply grows one buffer, not copies. */
@@ -35,6 +40,8 @@ export class ReplyParser {
   private pos = 0
   private end = 0
   private scan?: Scan
+  /** The rest of a truncated bulk array, read and dropped before the next reply: items left, bytes of the current. */
+  private skip?: { left: number; inItem: number }
 
   push(chunk: Buffer): void {
     if (this.pos >= this.end) {
@@ -46,10 +53,12 @@ export class ReplyParser {
     if (this.end + chunk.length > this.buf.length) {
       // A fresh buffer (never one handed out as a BulkArray), doubling so a long reply is copied O(1) times a byte.
       const held = this.end - this.pos
-      if (held + chunk.length > this.maxHeld)
-        throw new Error(`a reply of more than ${this.maxHeld} bytes (offsets past 1 GiB would not fit)`)
+      if (this.scan && held + chunk.length > this.maxHeld)
+        throw new Error(
+          `an array reply of more than ${this.maxHeld} bytes to keep (read it in smaller parts)`,
+        )
       const grown = Buffer.allocUnsafe(
-        Math.min(this.maxHeld, Math.max(held + chunk.length, 2 * held, 64 * 1024)),
+        Math.max(held + chunk.length, Math.min(this.maxHeld, Math.max(2 * held, 64 * 1024))),
       )
       this.buf.copy(grown, 0, this.pos, this.end)
       this.buf = grown
@@ -62,6 +71,7 @@ export class ReplyParser {
 
   /** The next complete reply, or undefined when more bytes are needed. */
   next(): Reply | undefined {
+    if (this.skip && !this.skipRest()) return undefined
     const start = this.pos
     const r = this.parse()
     if (r === undefined) this.pos = start
@@ -72,7 +82,8 @@ export class ReplyParser {
    * The next reply as a BulkArray (an error reply as an Error), or undefined when more bytes are needed; the scan
    * resumes where it stopped, so a reply arriving in many chunks is read once.
    */
-  nextBulkArray(): BulkArray | Error | undefined {
+  nextBulkArray(budget = Number.POSITIVE_INFINITY): BulkArray | Error | undefined {
+    if (this.skip && !this.skipRest()) return undefined
     const b = this.buf
     let s = this.scan
     if (!s) {
@@ -91,6 +102,8 @@ export class ReplyParser {
         at: eol + 2 - this.pos,
         starts: new Int32Array(n),
         lengths: new Int32Array(n),
+        bytes: 0,
+        budget,
       }
     }
     const end = this.end
@@ -100,19 +113,57 @@ export class ReplyParser {
       let q = p + 1
       let len = 0
       while (q < end && b[q] !== 13) len = len * 10 + b[q++]! - 48
+      if (q < end && s.seen > 0 && s.bytes + len > s.budget) {
+        // Past the budget: hand over what was kept, and drop the rest of the reply as it arrives.
+        this.skip = { left: s.count - s.seen, inItem: 0 }
+        return this.handOver(s, p, true)
+      }
       const start = q + 2
       if (start + len + 2 > end) break
       s.starts[s.seen] = start - this.pos
       s.lengths[s.seen] = len
+      s.bytes += len
       s.seen++
       p = start + len + 2
     }
     s.at = p - this.pos
     if (s.seen < s.count) return undefined
-    const out = { buf: b.subarray(this.pos, p), count: s.count, starts: s.starts, lengths: s.lengths }
+    return this.handOver(s, p, false)
+  }
+
+  private handOver(s: Scan, p: number, truncated: boolean): BulkArray {
+    const out = {
+      buf: this.buf.subarray(this.pos, p),
+      count: s.seen,
+      starts: s.starts,
+      lengths: s.lengths,
+      truncated,
+    }
     this.scan = undefined
     this.pos = p
     return out
+  }
+
+  /** Reads and drops the rest of a truncated bulk array; true once it is all gone. */
+  private skipRest(): boolean {
+    const k = this.skip!
+    for (;;) {
+      if (k.inItem > 0) {
+        const n = Math.min(k.inItem, this.end - this.pos)
+        this.pos += n
+        k.inItem -= n
+        if (k.inItem > 0) return false
+        k.left--
+      }
+      if (k.left === 0) {
+        this.skip = undefined
+        return true
+      }
+      const eol = this.buf.indexOf(13, this.pos)
+      if (eol === -1 || eol + 1 >= this.end) return false
+      k.inItem = Number(this.buf.toString('latin1', this.pos + 1, eol)) + 2
+      this.pos = eol + 2
+    }
   }
 
   private line(): string | undefined {

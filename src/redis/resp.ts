@@ -21,8 +21,8 @@ const CRLF = Buffer.from('\r\n')
 
 interface Waiter {
   replies: number
-  /** The one reply is read as a BulkArray. */
-  bulks?: boolean
+  /** The one reply is read as a BulkArray, keeping about this many bytes of its items (see nextBulkArray). */
+  bulks?: number
   got: Reply[]
   resolve(r: Reply[]): void
   reject(e: Error): void
@@ -123,12 +123,13 @@ export class RespPipe {
 
   /**
    * Sends one command whose reply is an array of bulk strings (LRANGE) and resolves with it scanned in place: no
-   * object per item, for replies of many thousands. An error reply rejects with REDIS_ERROR.
+   * object per item, for replies of many thousands. Items are kept while their bytes fit `budget` (the first always
+   * is); the rest are read and dropped (`truncated`). An error reply rejects with REDIS_ERROR.
    */
-  async bulkArray(args: (string | Buffer)[]): Promise<BulkArray> {
+  async bulkArray(args: (string | Buffer)[], budget = Number.POSITIVE_INFINITY): Promise<BulkArray> {
     if (this.failure) throw this.failure
     const p = new Promise<Reply[]>((resolve, reject) =>
-      this.waiters.push({ replies: 1, bulks: true, got: [], resolve, reject }),
+      this.waiters.push({ replies: 1, bulks: budget, got: [], resolve, reject }),
     )
     if (!this.socket.write(encodeCommand(args))) await new Promise<void>((r) => this.drainWaiters.push(r))
     const [r] = await p
@@ -172,7 +173,7 @@ export class RespPipe {
       if (!w) return
       let r: Reply | BulkArray | undefined
       try {
-        r = w.bulks ? this.parser.nextBulkArray() : this.parser.next()
+        r = w.bulks === undefined ? this.parser.next() : this.parser.nextBulkArray(w.bulks)
       } catch (err) {
         this.unreadable(err as Error)
         return

@@ -228,6 +228,44 @@ describe('the line-filter worker queue', () => {
     q.close()
   })
 
+  it('a commit refused NOSCRIPT whose take did run (scripts loaded in between) is refused, not sent again', async () => {
+    const n = names()
+    await push(n.input, ['1', '2', '3', '4'])
+    const q = await open(n)
+    const b = (await q.take(2))!
+    await t.r.script('FLUSH')
+    await t.r.script('LOAD', scriptSources().take)
+    const r = await q.commit(b, answers(['r1', 'bad']), [1], 2)
+    // The take gave the unsettled batch back with an attempt counted and took one of it alone (a suspect goes
+    // first); nothing was settled, nor sent again.
+    expect([r.committed, String(r.next!.lines)]).toEqual([false, '1\n'])
+    expect(await t.r.llen(n.output)).toBe(0)
+    expect(await t.r.llen(`${n.input}:suspects`)).toBe(1)
+    expect(await t.r.llen(n.input)).toBe(2)
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 0, failed: 0 })
+    q.close()
+  })
+
+  it('a landed commit stays landed when the take after it fails; a renew Redis refuses is an error, not a lost lease', async () => {
+    const n = names()
+    await push(n.input, ['1', '2'])
+    const q = await open(n)
+    const b = (await q.take(2))!
+    await t.r.set(`${n.input}:suspects`, 'not a list')
+    expect(await q.commit(b, answers(['r1', 'r2']), [], 5)).toEqual({ committed: true, next: null })
+    await t.r.del(`${n.input}:suspects`)
+    expect((await snapshot(t.r, queueKeys(n.input, n.output))).stats).toMatchObject({ done: 2 })
+    q.close()
+    const m = names()
+    await push(m.input, ['x'])
+    const other = await open(m, `${t.redis.url}/1`)
+    const c = (await other.take(1))!
+    await t.r.del(`${m.input}:lease:w:0`)
+    await t.r.hset(`${m.input}:lease:w:0`, 'not', 'a string')
+    await expect(other.commit(c, answers(['rx']), [])).rejects.toThrow(/renewing the lease failed: WRONGTYPE/)
+    other.close()
+  })
+
   it('pushes results to another output Redis before settling', async () => {
     const n = names()
     await push(n.input, ['x', 'y'])

@@ -111,6 +111,37 @@ describe('TailReader, results that grow part-way', () => {
   })
 })
 
+describe('TailReader, results larger than the bytes left', () => {
+  it('holds about the cap whatever the sizes, keeps the oldest in order, and gives one result larger than the cap', async () => {
+    const cap = 8 << 20
+    const key = out()
+    const mb = (i: number) => `${i}:`.padEnd(1 << 20, 'm')
+    // Oldest first: 32 tiny results, then 40 of 1 MB.
+    const ordered = [
+      ...Array.from({ length: 32 }, (_, i) => `t${i}`),
+      ...Array.from({ length: 40 }, (_, i) => mb(i)),
+    ]
+    await t.r.del(key)
+    for (const v of ordered) await t.r.lpush(key, v)
+    const kept: number[] = []
+    const spy = Object.create(pipe) as RespPipe
+    spy.bulkArray = async (args, budget) => {
+      const a = await pipe.bulkArray(args, budget)
+      kept.push(a.buf.length)
+      return a
+    }
+    const got = await new TailReader(spy, key).read(20_000, cap)
+    expect(got.count).toBe(32 + 7)
+    expect(got.items().map(String)).toEqual(ordered.slice(0, 39))
+    expect(Math.max(...kept)).toBeLessThan(cap + (2 << 20))
+    const huge = out()
+    await t.r.lpush(huge, 'z'.repeat(12 << 20), 'y'.repeat(12 << 20))
+    const one = await new TailReader(pipe, huge).read(10, cap)
+    expect([one.count, one.lines().length, one.lines()[0]]).toEqual([1, (12 << 20) + 1, 'z'.charCodeAt(0)])
+    await t.r.del(key, huge)
+  })
+})
+
 /** A reader whose last batch averaged tiny results, so its first read of large ones must still stop at the cap. */
 async function warmed(key: string): Promise<TailReader> {
   const tiny = out()

@@ -114,10 +114,53 @@ describe('ReplyParser.nextBulkArray (an LRANGE reply scanned in place)', () => {
 })
 
 describe('ReplyParser limits', () => {
-  it('refuses to hold more unread reply bytes than its limit (32-bit offsets), rather than wrap or crash', () => {
+  it('refuses to keep more of an array reply than its limit (32-bit offsets), rather than wrap or crash', () => {
     const p = new ReplyParser(100)
     p.push(Buffer.from('*1\r\n$150\r\n'))
     expect(p.nextBulkArray()).toBeUndefined()
-    expect(() => p.push(Buffer.alloc(150, 1))).toThrow('a reply of more than 100 bytes')
+    expect(() => p.push(Buffer.alloc(150, 1))).toThrow('an array reply of more than 100 bytes to keep')
+    // Other replies are not scanned into offsets: no limit.
+    const q = new ReplyParser(100)
+    q.push(Buffer.from('$150\r\n'))
+    expect(q.next()).toBeUndefined()
+    q.push(Buffer.concat([Buffer.alloc(150, 1), Buffer.from('\r\n')]))
+    expect((q.next() as Buffer).length).toBe(150)
+  })
+})
+
+describe('ReplyParser.nextBulkArray with a byte budget', () => {
+  const bulks = (items: string[]) =>
+    Buffer.from(`*${items.length}\r\n${items.map((i) => `$${i.length}\r\n${i}\r\n`).join('')}`)
+  const wire = Buffer.concat([
+    bulks(['aa', 'bbbb', 'cc', 'dddddd', 'e']),
+    Buffer.from(':7\r\n'),
+    bulks(['z']),
+  ])
+
+  it('keeps the items that fit (the first always), drops the rest as it arrives, then reads on, however cut', () => {
+    for (let cut = 1; cut < wire.length; cut++) {
+      const p = new ReplyParser()
+      const got: (Reply | BulkArray)[] = []
+      const pull = () => {
+        for (;;) {
+          const r = got.length === 0 ? p.nextBulkArray(5) : got.length === 1 ? p.next() : p.nextBulkArray(0)
+          if (r === undefined) return
+          got.push(r)
+        }
+      }
+      p.push(wire.subarray(0, cut))
+      pull()
+      p.push(wire.subarray(cut))
+      pull()
+      const a = got[0] as BulkArray
+      expect(
+        [a.count, a.truncated, String(a.buf.subarray(a.starts[1]!, a.starts[1]! + a.lengths[1]!))],
+        `cut ${cut}`,
+      ).toEqual([1, true, ''])
+      expect(String(a.buf.subarray(a.starts[0]!, a.starts[0]! + a.lengths[0]!))).toBe('aa')
+      expect(got[1], `cut ${cut}`).toBe(7)
+      const z = got[2] as BulkArray
+      expect([z.count, z.truncated], `cut ${cut}`).toEqual([1, false])
+    }
   })
 })
