@@ -160,17 +160,24 @@ describe('gridcore up restarts what died', () => {
     ])
     expect(reg.code, reg.stderr).toBe(0)
     await waitFor(() => processesNaming(marker).length >= 2, 'two instances running')
-    // The node records an instance once its spawn is confirmed; kill it only after both are on record.
-    const recorded = () => {
+    // The node records an instance once its spawn is confirmed; kill it only once the record names exactly the
+    // running instances (on a loaded machine a count alone can be met by a record a moment out of date).
+    const recorded = (): number[] => {
       const dir = join(c.record().gridnode!.state_dir!, 'instances')
       try {
-        return readdirSync(dir).flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).instances)
-          .length
+        return readdirSync(dir)
+          .flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).instances as { pid: number }[])
+          .map((e) => e.pid)
+          .sort((a, b) => a - b)
       } catch {
-        return 0 // not written yet, or caught mid-rename
+        return [] // not written yet, or caught mid-rename
       }
     }
-    await waitFor(() => recorded() >= 2, 'both instances on record')
+    const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i])
+    await waitFor(() => {
+      const on = recorded()
+      return on.length === 2 && same(on, processesNaming(marker).sort((a, b) => a - b))
+    }, 'both running instances on record')
     const instances = processesNaming(marker)
     process.kill(c.record().gridnode!.pid!, 'SIGKILL')
     await new Promise((r) => setTimeout(r, 300))
