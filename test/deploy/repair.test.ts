@@ -176,7 +176,13 @@ describe('gridcore up restarts what died', () => {
     const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i])
     await waitFor(() => {
       const on = recorded()
-      return on.length === 2 && same(on, processesNaming(marker).sort((a, b) => a - b))
+      return (
+        on.length === 2 &&
+        same(
+          on,
+          processesNaming(marker).sort((a, b) => a - b),
+        )
+      )
     }, 'both running instances on record')
     const instances = processesNaming(marker)
     process.kill(c.record().gridnode!.pid!, 'SIGKILL')
