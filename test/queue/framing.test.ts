@@ -88,6 +88,13 @@ describe('the line-filter worker queue', () => {
       leaseMs: 30_000,
       maxAttempts: 3,
     })
+  /** A fresh queue of `items` and a LineQueue on it holding a batch of up to `max`. */
+  const holding = async (items: string[], max: number) => {
+    const n = names()
+    await push(n.input, items)
+    const q = await open(n)
+    return { n, q, b: (await q.take(max))! }
+  }
   const answers = (lines: string[]) => {
     const b = new RespBulks(16)
     for (const l of lines) b.addString(l)
@@ -95,10 +102,7 @@ describe('the line-filter worker queue', () => {
   }
 
   it('takes framed batches, commits encoded answers with a failure, and takes the next in the same round trip', async () => {
-    const n = names()
-    await push(n.input, ['1', '2', '3', '4', '5'])
-    const q = await open(n)
-    const b = (await q.take(3))!
+    const { n, q, b } = await holding(['1', '2', '3', '4', '5'], 3)
     expect([b.count, String(b.lines)]).toEqual([3, '1\n2\n3\n'])
     const r = await q.commit(b, answers(['r1', 'boom', 'r3']), [1], 10)
     expect(r.committed).toBe(true)
@@ -118,10 +122,7 @@ describe('the line-filter worker queue', () => {
   })
 
   it('gives a batch back with an attempt counted, and is refused once another took its lease', async () => {
-    const n = names()
-    await push(n.input, ['a', 'b'])
-    const q = await open(n)
-    const b = (await q.take(5))!
+    const { n, q, b } = await holding(['a', 'b'], 5)
     expect(await q.giveBack(true, 'the filter hangs')).toBe(2)
     expect(await t.r.llen(`${n.input}:suspects`)).toBe(2)
     const again = (await q.take(5))!
@@ -136,10 +137,7 @@ describe('the line-filter worker queue', () => {
   })
 
   it('commits a fully answered batch with a native LPUSH under WATCH of the lease, the next take in the same MULTI', async () => {
-    const n = names()
-    await push(n.input, ['1', '2', '3', '4', '5'])
-    const q = await open(n)
-    const b = (await q.take(3))!
+    const { n, q, b } = await holding(['1', '2', '3', '4', '5'], 3)
     const r = await q.commit(b, answers(['r1', 'r2', 'r3']), [], 10)
     expect(r.committed).toBe(true)
     expect([r.next!.count, String(r.next!.lines)]).toEqual([2, '4\n5\n'])
@@ -156,10 +154,7 @@ describe('the line-filter worker queue', () => {
   })
 
   it('a lease touched between its read and the MULTI aborts it untouched: renewed, the usual commit goes through once', async () => {
-    const n = names()
-    await push(n.input, ['1', '2', '3'])
-    const q = await open(n)
-    const b = (await q.take(3))!
+    const { n, q, b } = await holding(['1', '2', '3'], 3)
     // Renew the lease (same token, new TTL) right after the commit read it under WATCH.
     const pipe = (q as unknown as { pipe: { send: (...a: unknown[]) => Promise<unknown[]> } }).pipe
     const send = pipe.send.bind(pipe)
@@ -209,10 +204,7 @@ describe('the line-filter worker queue', () => {
   })
 
   it('a script cache flushed under it (NOSCRIPT) is loaded again: commits land once, the next take follows', async () => {
-    const n = names()
-    await push(n.input, ['1', '2', '3', '4', '5', '6'])
-    const q = await open(n)
-    const b = (await q.take(2))!
+    const { n, q, b } = await holding(['1', '2', '3', '4', '5', '6'], 2)
     await t.r.script('FLUSH')
     const counted = await q.commit(b, answers(['r1', 'r2']), [], 2)
     expect([counted.committed, String(counted.next!.lines)]).toEqual([true, '3\n4\n'])
@@ -229,10 +221,7 @@ describe('the line-filter worker queue', () => {
   })
 
   it('a commit refused NOSCRIPT whose take did run (scripts loaded in between) is refused, not sent again', async () => {
-    const n = names()
-    await push(n.input, ['1', '2', '3', '4'])
-    const q = await open(n)
-    const b = (await q.take(2))!
+    const { n, q, b } = await holding(['1', '2', '3', '4'], 2)
     await t.r.script('FLUSH')
     await t.r.script('LOAD', scriptSources().take)
     const r = await q.commit(b, answers(['r1', 'bad']), [1], 2)
@@ -247,10 +236,7 @@ describe('the line-filter worker queue', () => {
   })
 
   it('a landed commit stays landed when the take after it fails; a renew Redis refuses is an error, not a lost lease', async () => {
-    const n = names()
-    await push(n.input, ['1', '2'])
-    const q = await open(n)
-    const b = (await q.take(2))!
+    const { n, q, b } = await holding(['1', '2'], 2)
     await t.r.set(`${n.input}:suspects`, 'not a list')
     expect(await q.commit(b, answers(['r1', 'r2']), [], 5)).toEqual({ committed: true, next: null })
     await t.r.del(`${n.input}:suspects`)
