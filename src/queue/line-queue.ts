@@ -6,6 +6,7 @@ import { GridcoreError } from '../lib/errors.js'
 import type { Reply } from '../redis/reply-parser.js'
 import { encodeCommand, RespPipe } from '../redis/resp.js'
 import { commandHead, type RespBulks } from '../redis/resp-bulks.js'
+import { countedCommit } from './counted-commit.js'
 import { type QueueKeys, queueKeys } from './keys.js'
 import { SCRIPT_KEYS, type ScriptName, scriptSources } from './scripts.js'
 
@@ -146,53 +147,24 @@ export class LineQueue {
     return { committed: r !== -1, next: next ? await this.following(replies[1], token, next) : null }
   }
 
-  /**
-   * The common commit (every item answered, results on this server) with no Lua per result: the lease is read
-   * under WATCH, then one MULTI LPUSHes the results natively, runs commit.lua counted ('0n': settle, count, credit;
-   * it takes the results back off the output when it refuses) and the next take. EVAL, not EVALSHA, inside the
-   * MULTI: a script cache flushed meanwhile cannot fail the commit after its results were pushed. A lease changed
-   * in between (lost, or renewed) aborts the MULTI and nothing runs: undefined, and the caller commits the usual
-   * way, which tells the two apart.
-   */
+  /** The common commit with no Lua per result (counted-commit.ts); undefined: commit the usual way. */
   private async commitCounted(
     batch: LineBatch,
     payloads: RespBulks,
     next?: number,
   ): Promise<{ committed: boolean; next: LineBatch | null } | undefined> {
-    const lease = this.keys.lease(this.o.consumer)
-    const [, held] = await this.pipe.send([encodeCommand(['WATCH', lease]), encodeCommand(['GET', lease])], 2)
-    if (!(held instanceof Buffer) || held.toString() !== batch.token) {
-      await this.pipe.send(UNWATCH, 1)
-      return undefined
-    }
-    const commit = encodeCommand([
-      'EVAL',
-      scriptSources().commit,
-      String(this.commitKeys.length),
-      ...this.commitKeys,
-      batch.token,
-      this.o.consumer,
-      String(Date.now()),
-      '0n',
-      '',
-      String(payloads.count),
-    ])
     const token = newToken()
-    const parts = [MULTI, commandHead(['LPUSH', this.keys.output], payloads.count), payloads.bytes(), commit]
-    if (next) parts.push(this.takeCommand(next, token))
-    parts.push(EXEC)
-    const replies = await this.pipe.send(parts, next ? 5 : 4)
-    const exec = replies[replies.length - 1]
-    if (exec === null) return undefined
-    // Queueing errors, an aborted EXEC, or the LPUSH or the commit failing (the take's own error is the take's).
-    const settled = Array.isArray(exec) ? exec.slice(0, 2) : [exec]
-    const failure = [...replies.slice(0, -1), ...settled].find((r) => r instanceof Error)
-    if (failure) throw new GridcoreError('REDIS_ERROR', `commit failed: ${(failure as Error).message}`)
-    const r = (exec as Reply[])[1]
-    return {
-      committed: r !== -1,
-      next: next ? await this.following((exec as Reply[])[2], token, next) : null,
-    }
+    const r = await countedCommit(this.pipe, {
+      lease: this.keys.lease(this.o.consumer),
+      output: this.keys.output,
+      commitKeys: this.commitKeys,
+      consumer: this.o.consumer,
+      token: batch.token,
+      results: payloads,
+      take: next ? this.takeCommand(next, token) : undefined,
+    })
+    if (!r) return undefined
+    return { committed: r.commit !== -1, next: next ? await this.following(r.take, token, next) : null }
   }
 
   /**
@@ -311,6 +283,3 @@ export class LineQueue {
 
 const newToken = () => randomBytes(12).toString('hex')
 const noScript = (r: Reply | undefined) => r instanceof Error && r.message.startsWith('NOSCRIPT')
-const MULTI = encodeCommand(['MULTI'])
-const EXEC = encodeCommand(['EXEC'])
-const UNWATCH = encodeCommand(['UNWATCH'])
