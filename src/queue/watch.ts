@@ -170,9 +170,22 @@ export async function watchQueue(opts: WatchOptions): Promise<WatchSummary> {
       throw fail('TIMEOUT', `timed out after ${fmtS(opts.timeoutMs)} with ${left}`)
     if (opts.stallTimeoutMs !== undefined && now - lastChange >= opts.stallTimeoutMs)
       throw fail('STALLED', `no progress for ${fmtS(opts.stallTimeoutMs)} with ${left}`)
-    await sleep(pause, undefined, { signal: opts.signal }).catch(() => {})
+    await sleep(pollPause(pause, remaining, rate), undefined, { signal: opts.signal }).catch(() => {})
     pause = Math.min(pause * 1.25, interval)
   }
+}
+
+/** The shortest wait between polls: a run about to end is looked at again when it should have ended. */
+export const MIN_POLL_MS = 10
+
+/**
+ * How long to wait before the next poll: `pause`, or sooner when the items left should be done before then at
+ * the rate seen (the end of a run was seen up to a whole interval late: 250 ms on a 2 s run).
+ */
+export function pollPause(pause: number, remaining: number, rate: number): number {
+  if (rate <= 0 || remaining <= 0) return pause
+  const etaMs = (remaining / rate) * 1000
+  return Math.max(MIN_POLL_MS, Math.min(pause, Math.ceil(etaMs) + MIN_POLL_MS))
 }
 
 const fmtS = (ms: number) => `${Math.round(ms / 100) / 10}s`

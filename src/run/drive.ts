@@ -7,6 +7,7 @@ import { type WatchSummary, watchQueue } from '../queue/watch.js'
 import { cannotStartCheck } from './cannot-start.js'
 import { Collector } from './collector.js'
 import { deadlineOf, type RunContext } from './context.js'
+import { goneRunAhead } from './records/listing.js'
 import { waitTurn } from './turn.js'
 
 export interface DriveTarget {
@@ -38,7 +39,11 @@ export async function drive(c: RunContext, t: DriveTarget): Promise<Driven> {
     deadline: deadlineOf(c),
     timeoutMs: c.timeoutMs,
     signal: c.signal,
-    onWaiting: (behind) => c.report.phase?.({ event: 'waiting', behind }),
+    onWaiting: (behind) => {
+      c.report.phase?.({ event: 'waiting', behind })
+      const gone = goneRunAhead(behind)
+      if (gone) c.report.phase?.({ event: 'note', message: gone })
+    },
   })
   c.report.phase?.({ event: 'running', task: t.id, items: t.items })
   const collector = new Collector(c.redis, t.keys, t.output, t.outputFormat, t.fresh, t.lockToken)

@@ -9,7 +9,7 @@ import { resolveCluster } from '../../src/cluster/resolve.js'
 import { paths } from '../../src/lib/paths.js'
 import { scaffold } from '../../src/templates/scaffold.js'
 import { fileCluster } from '../helpers/file-cluster.js'
-import { startCli } from '../helpers/procs.js'
+import { sleep, startCli } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const dir = tempDir()
@@ -216,6 +216,58 @@ describe('waiting behind another task', () => {
       '2',
     ])
     expect(plain.stderr).toContain('gridcore: waiting for task blocker2 to finish first')
+  })
+
+  it('behind a run killed before it pushed anything: it says that run will not end by itself, and how to carry it on or drop it', async () => {
+    await gc(['task', 'finish']) // blocker2
+    // A run reading stdin registers its task, then is killed -9 while it waits for its first item.
+    const killed = startCli(
+      ['run', '--command', 'cat', '-o', join(dir, 'k.txt'), '--name', 'stranded', '--json'],
+      {
+        GRIDCORE_HOME: home,
+      },
+    )
+    const deadline = Date.now() + 30_000
+    while (!events(killed.err()).some((e) => e.event === 'pushing') && Date.now() < deadline) await sleep(20)
+    killed.child.kill('SIGKILL')
+    await killed.exited
+    const r = await gc([
+      'run',
+      '--command',
+      'cat',
+      '--range',
+      '1..3',
+      '-o',
+      join(dir, 'after.txt'),
+      '--timeout',
+      '3',
+      '--json',
+    ])
+    expect(r.code).toBe(9)
+    expect(events(r.stderr)).toContainEqual({ type: 'phase', event: 'waiting', behind: 'stranded' })
+    expect(events(r.stderr)).toContainEqual({
+      type: 'phase',
+      event: 'note',
+      message: `task stranded ahead of this one belongs to a run that is no longer running (its gridcore run, pid ${killed.child.pid}, is gone): it ends by itself only once the items it pushed are done. Carry it on with gridcore run --resume stranded, or drop it with gridcore task finish`,
+    })
+    // Behind a live run there is no such note.
+    await gc(['task', 'finish']) // stranded
+    await gc(['task', 'register', '--name', 'blocker3', '--command', 'sleep 600', '--input-queue', 'b3:in'])
+    const live = await gc([
+      'run',
+      '--command',
+      'cat',
+      '--range',
+      '1..3',
+      '-o',
+      join(dir, 'a2.txt'),
+      '--timeout',
+      '2',
+      '--json',
+    ])
+    expect(live.code).toBe(9)
+    expect(events(live.stderr).filter((e) => e.event === 'note')).toEqual([])
+    await gc(['task', 'finish']) // blocker3
   })
 })
 
