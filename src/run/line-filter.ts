@@ -1,14 +1,16 @@
 // A long-running line filter (Hadoop Streaming style): one item per stdin line in, one result per stdout line
 // out, in order, as bytes. The items of a batch go to its stdin in one write and its answers are encoded as they
-// arrive, straight into the commit's arguments. Knows when the filter died, stopped answering or wrote more lines
-// than it was given, and keeps the tail of its stderr (teed to ours) to say why.
+// are read, straight into the commit's arguments; a batch's answers are read in a few large reads (pacer.ts), not
+// a wake-up every few lines. Knows when the filter died, stopped answering or wrote more lines than it was given,
+// and keeps the tail of its stderr (teed to ours) to say why.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync } from 'node:fs'
-import { Socket } from 'node:net'
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net'
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises'
 import type { RespBulks } from '../redis/resp-bulks.js'
 import { openFifo } from './fifo.js'
+import { Pacer } from './pacer.js'
 
 /** How a batch went: every line answered, or what went wrong. `lines` answers were added to the sink. */
 export type FilterAnswer =
@@ -23,6 +25,7 @@ export type FilterAnswer =
 
 const TAIL_BYTES = 4096
 const TAIL_LINES = 20
+const READ_BUFFER = 64 * 1024
 
 export class LineFilter {
   private readonly child: ChildProcess
@@ -35,6 +38,10 @@ export class LineFilter {
   private got = 0
   private want = 0
   private lastLineAt = 0
+  /** performance.now() of the last read that brought lines. */
+  private lastReadAt = 0
+  /** Paces the reads of a FIFO stdout (null for a plain pipe). */
+  private pacer: Pacer | null = null
   /** Lines it wrote in its life (a filter that never wrote one and died may not be able to run at all). */
   answered = 0
   private fed = 0
@@ -56,9 +63,28 @@ export class LineFilter {
     let stdout: Readable
     if (fifo) {
       closeSync(fifo.write)
-      stdout = new Socket({ fd: fifo.read, readable: true, writable: false })
-    } else stdout = this.child.stdout!
-    stdout.on('data', (d: Buffer) => this.onStdout(d))
+      // Read into one reused buffer; pausing this socket really stops reading (a pipe without a reader costs its
+      // writer no wake-up), which the pacer relies on.
+      const onread: OnReadOpts = {
+        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        callback: (n, buf) => {
+          this.onStdout(buf as Buffer, n)
+          return true
+        },
+      }
+      // Node takes onread for any socket; its types have it for connect() only.
+      const socket = new Socket({
+        fd: fifo.read,
+        readable: true,
+        writable: false,
+        onread,
+      } as SocketConstructorOpts)
+      this.pacer = new Pacer(socket)
+      stdout = socket
+    } else {
+      stdout = this.child.stdout!
+      stdout.on('data', (d: Buffer) => this.onStdout(d, d.length))
+    }
     stdout.on('error', () => {})
     this.stdout = stdout
     this.child.stderr!.on('data', (d: Buffer) => {
@@ -85,8 +111,11 @@ export class LineFilter {
       })
     })
     this.closed = Promise.all([exited, output]).then(() => this.wake())
-    // Its exit is news to a waiting batch even while its output is still being read.
-    void exited.then(() => this.wake())
+    // Its exit is news to a waiting batch even while its output is still being read (and all of it is read now).
+    void exited.then(() => {
+      this.pacer?.flow()
+      this.wake()
+    })
   }
 
   /** The last lines of what the filter wrote on stderr (at most 20 lines, 4 KB). */
@@ -114,11 +143,13 @@ export class LineFilter {
     }
     const mark = { length: sink.length, count: sink.count }
     const started = Date.now()
+    const began = performance.now()
     this.fed++
     this.got = 0
     this.want = count
     this.sink = sink
     this.child.stdin!.write(input)
+    this.pacer?.read(count)
     try {
       let deadline = started + timeoutMs
       while (this.got < count) {
@@ -155,9 +186,11 @@ export class LineFilter {
         sink.truncate(mark.length, mark.count)
         return this.misaligned(lines, count, 'for this batch')
       }
+      this.pacer?.learn(count, this.lastReadAt - began, sink.length - mark.length)
       return { kind: 'answered', lines: count }
     } finally {
       this.sink = null
+      this.pacer?.flow()
     }
   }
 
@@ -188,7 +221,10 @@ export class LineFilter {
     }
   }
 
-  private onStdout(d: Buffer): void {
+  /** `d`'s first `n` bytes were read (d may be a reused buffer: whatever is kept is copied). */
+  private onStdout(buf: Buffer, n: number): void {
+    const d = n === buf.length ? buf : buf.subarray(0, n)
+    this.pacer?.got(n)
     let start = 0
     let lines = 0
     for (let nl = d.indexOf(10); nl !== -1; nl = d.indexOf(10, start)) {
@@ -204,8 +240,12 @@ export class LineFilter {
         ? Buffer.concat([this.partial, d.subarray(start)])
         : Buffer.from(d.subarray(start))
     this.answered += lines
-    if (lines) this.lastLineAt = Date.now()
+    if (lines) {
+      this.lastLineAt = Date.now()
+      this.lastReadAt = performance.now()
+    }
     if (this.sink && this.got >= this.want) this.wake()
+    else if (this.sink) this.pacer?.read(this.want - this.got)
   }
 
   private line(b: Buffer, start: number, end: number): void {
