@@ -59,6 +59,8 @@ export function checkInput(source: PushSource): void {
 /**
  * The cluster answers: the hub's /health, Redis's PING (returns the connection, which retries a lost Redis for
  * `reconnectForMs`), and — when nodes are online — one of them can run this kind of task. Returns the nodes too.
+ * Redis is opened while the hub is asked (loading its client is most of a run's wait here); the hub's verdict
+ * comes first, and a connection it makes useless is closed.
  */
 export async function checkCluster(
   hub: HubClient,
@@ -67,11 +69,18 @@ export async function checkCluster(
   trust: { caPem?: string },
   reconnectForMs = REDIS_RETRY_MS,
 ): Promise<{ redis: Redis; nodes: NodeInfo[] }> {
-  await hub.health()
-  const nodes = await hub.listNodes()
-  const incapable = incapableNodesError(nodes, what)
-  if (incapable) throw incapable
-  return { redis: await openRedis(redisUrl, { ...trust, reconnectForMs }), nodes }
+  const opening = openRedis(redisUrl, { ...trust, reconnectForMs })
+  opening.catch(() => {}) // a Redis error waits its turn, after the hub's
+  try {
+    await hub.health()
+    const nodes = await hub.listNodes()
+    const incapable = incapableNodesError(nodes, what)
+    if (incapable) throw incapable
+    return { redis: await opening, nodes }
+  } catch (err) {
+    opening.then((r) => r.disconnect()).catch(() => {})
+    throw err
+  }
 }
 
 /** A run's queues must be new: an earlier run of that name that left them is not mixed in. */
