@@ -174,6 +174,9 @@ describe('failing after registering', () => {
 })
 
 describe('waiting behind another task', () => {
+  /** A run of 3 items through cat into dir/out that gives up waiting after `timeout` seconds. */
+  const catRun = (out: string, timeout: string, ...more: string[]) =>
+    gc(['run', '--command', 'cat', '--range', '1..3', '-o', join(dir, out), '--timeout', timeout, ...more])
   it('--timeout counts from the start: exit 9 at about 5 s, naming the task it waits for, and its own task goes', async () => {
     await gc(['task', 'register', '--name', 'blocker2', '--command', 'sleep 600', '--input-queue', 'b2:in'])
     const t0 = Date.now()
@@ -204,17 +207,7 @@ describe('waiting behind another task', () => {
     expect((await gc(['task', 'list', '--json'])).json).toMatchObject({ current: 'blocker2', pending: [] })
     expect(record('behind')).toMatchObject({ status: 'cancelled', exit_code: 9 })
     // Without --json it says so on stderr too.
-    const plain = await gc([
-      'run',
-      '--command',
-      'cat',
-      '--range',
-      '1..3',
-      '-o',
-      join(dir, 'w2.txt'),
-      '--timeout',
-      '2',
-    ])
+    const plain = await catRun('w2.txt', '2')
     expect(plain.stderr).toContain('gridcore: waiting for task blocker2 to finish first')
   })
 
@@ -231,18 +224,7 @@ describe('waiting behind another task', () => {
     while (!events(killed.err()).some((e) => e.event === 'pushing') && Date.now() < deadline) await sleep(20)
     killed.child.kill('SIGKILL')
     await killed.exited
-    const r = await gc([
-      'run',
-      '--command',
-      'cat',
-      '--range',
-      '1..3',
-      '-o',
-      join(dir, 'after.txt'),
-      '--timeout',
-      '3',
-      '--json',
-    ])
+    const r = await catRun('after.txt', '3', '--json')
     expect(r.code).toBe(9)
     expect(events(r.stderr)).toContainEqual({ type: 'phase', event: 'waiting', behind: 'stranded' })
     expect(events(r.stderr)).toContainEqual({
@@ -253,18 +235,7 @@ describe('waiting behind another task', () => {
     // Behind a live run there is no such note.
     await gc(['task', 'finish']) // stranded
     await gc(['task', 'register', '--name', 'blocker3', '--command', 'sleep 600', '--input-queue', 'b3:in'])
-    const live = await gc([
-      'run',
-      '--command',
-      'cat',
-      '--range',
-      '1..3',
-      '-o',
-      join(dir, 'a2.txt'),
-      '--timeout',
-      '2',
-      '--json',
-    ])
+    const live = await catRun('a2.txt', '2', '--json')
     expect(live.code).toBe(9)
     expect(events(live.stderr).filter((e) => e.event === 'note')).toEqual([])
     await gc(['task', 'finish']) // blocker3
