@@ -113,7 +113,7 @@ export class LineFilter {
     this.closed = Promise.all([exited, output]).then(() => this.wake())
     // Its exit is news to a waiting batch even while its output is still being read (and all of it is read now).
     void exited.then(() => {
-      this.pacer?.flow()
+      this.pacer?.end()
       this.wake()
     })
   }

@@ -22,6 +22,11 @@ const NEAR_END_MS = 4
 const LAST = 0.9
 /** Batches smaller than this teach nothing (their time is mostly the round trip). */
 const MIN_LEARN = 100
+/**
+ * The longest wait: what it learned may be stale (a filter that got faster, a batch taken at an old size), and the
+ * filter's silence is timed from the last read, so no wait may hide much of it.
+ */
+export const MAX_WAIT_MS = 20
 
 export class Pacer {
   private usPerLine = 0
@@ -30,24 +35,29 @@ export class Pacer {
   private paused = false
   /** The latest read came when a wait ran out, not as the lines came: an end it brings was not seen in time. */
   private late = false
+  /** The filter exited: what it wrote is read at once, to its end. */
+  private ended = false
 
   /** `socket` must read into its own buffer (net.Socket's onread), so that pausing it stops the reads. */
   constructor(private readonly socket: Socket) {}
 
-  /** `left` lines of the running batch are still to come: wait before the next read, or read them as they come. */
-  read(left: number): void {
+  /**
+   * `left` lines of the running batch are still to come: wait before the next read, or read them as they come.
+   * Returns the wait in ms (0: reading as they come).
+   */
+  read(left: number): number {
     clearTimeout(this.timer)
     this.late = false
-    if (!this.usPerLine) {
+    if (!this.usPerLine || this.ended) {
       this.flow()
-      return
+      return 0
     }
     const untilEnd = (left * this.usPerLine) / 1000
     const untilHalf = ((PIPE_HALF / this.bytesPerLine) * this.usPerLine) / 1000
-    const wait = Math.min(untilEnd * (untilEnd >= NEAR_END_MS ? EARLY : LAST), untilHalf)
+    const wait = Math.min(untilEnd * (untilEnd >= NEAR_END_MS ? EARLY : LAST), untilHalf, MAX_WAIT_MS)
     if (wait < MIN_WAIT_MS) {
       this.flow()
-      return
+      return 0
     }
     if (!this.paused) {
       this.paused = true
@@ -57,6 +67,13 @@ export class Pacer {
       this.late = true
       this.flow()
     }, wait)
+    return wait
+  }
+
+  /** The filter exited: read the rest of what it wrote at once, and from now on always. */
+  end(): void {
+    this.ended = true
+    this.flow()
   }
 
   /**

@@ -183,6 +183,21 @@ describe('reading a flushing filter', () => {
     expect(reads).toBeLessThan(25_000)
   }, 60_000)
 
+  it('a slow filter is never taken for a silent one: the reads it waits for come within the item timeout', async () => {
+    const q = names()
+    const script = join(dir, 'slow.py')
+    writeFileSync(
+      script,
+      'import sys, time\nfor line in sys.stdin:\n    time.sleep(0.025)\n    print(line.strip() + ":ok", flush=True)\n',
+    )
+    await pushRange(q, 200)
+    // Paced by the first batch (25 ms a line), the second one's first read came 1.25 s after it was fed.
+    const w = worker(q, `/usr/bin/python3 -u ${script}`, ['--item-timeout', '1', '--max-attempts', '1'])
+    const summary = await finish(q, w)
+    expect(summary).toMatchObject({ done: 200, failed: 0, failed_batches: 0 })
+    expect(await t.r.hget(`${q.input}:stats`, 'dead')).toBe(null)
+  }, 60_000)
+
   it('a filter slow for its first items and fast after is not held to its first pace', async () => {
     const q = names()
     const script = join(dir, 'speeds-up.py')
