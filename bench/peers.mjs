@@ -164,7 +164,6 @@ try {
     t.version.push(sh(`${process.execPath} ${BIN} --version > /dev/null`))
   }
   const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.length ? median(v) : Number.NaN]))
-  const best = values['skip-64k'] ? m.parallel : Math.min(m.parallel, m.parallel64k)
   const rate = (items, s) => `${fmt(items / s / 1000, 0).padStart(5)}k items/s`
   const row = (what, s, items, note = '') =>
     console.log(`${what.padEnd(58)} ${fmt(s).padStart(6)} s  ${rate(items, s)}  ${note}`)
@@ -173,23 +172,16 @@ try {
   )
   row('GNU parallel --pipe -j2 python3 -u filter.py', m.parallel, N, '(reference)')
   if (!values['skip-64k']) row('GNU parallel --pipe -j2 --block 64k python3 filter.py', m.parallel64k, N)
-  row(
-    'gridcore run --command "python3 -u filter.py"',
-    m.command,
-    N,
-    `${fmt(best / m.command)}x parallel (target >= 1.0x)`,
-  )
-  row(
-    'gridcore run --consumer (Python template)',
-    m.python,
-    N,
-    `${fmt(best / m.python)}x parallel (target >= 1.5x)`,
-  )
-  row('gridcore run --consumer (Node template)', m.node, N, `${fmt(best / m.node)}x parallel`)
+  // The issue's targets were set against parallel with 64k blocks (its table); the default blocks are faster still.
+  const both = (s) =>
+    values['skip-64k']
+      ? `${fmt(m.parallel / s)}x parallel`
+      : `${fmt(m.parallel / s)}x parallel, ${fmt(m.parallel64k / s)}x parallel --block 64k`
+  row('gridcore run --command "python3 -u filter.py"', m.command, N, `${both(m.command)} (target >= 1.0x)`)
+  row('gridcore run --consumer (Python template)', m.python, N, `${both(m.python)} (target >= 1.5x)`)
+  row('gridcore run --consumer (Node template)', m.node, N, both(m.node))
   row(`BullMQ, 2 worker processes (${BULL_N.toLocaleString()} jobs)`, m.bullmq, BULL_N)
-  console.log(
-    `Node case: Node template ${fmt(N / m.node / (BULL_N / m.bullmq), 1)}x BullMQ's items/s; ratios against the faster parallel`,
-  )
+  console.log(`Node case: Node template ${fmt(N / m.node / (BULL_N / m.bullmq), 1)}x BullMQ's items/s`)
   console.log(`\nsmall batches on a running cluster, medians of ${SMALL_RUNS}`)
   console.log(`gridcore run --command cat, 1 item       ${fmt(m.one)} s  (target <= 0.5 s)`)
   console.log(`gridcore run --command cat, 1,000 items   ${fmt(m.k)} s  (target <= 0.7 s)`)

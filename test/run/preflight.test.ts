@@ -53,7 +53,10 @@ describe('checkCluster', () => {
   })
 
   it('with the hub down and Redis up, says the hub and closes the Redis connection it opened', async () => {
-    const clients = async () => String(await t.r.client('LIST')).trim().split('\n').length
+    const clients = async () =>
+      String(await t.r.client('LIST'))
+        .trim()
+        .split('\n').length
     const before = await clients()
     const hub = new HubClient({ url: `http://127.0.0.1:${await deadPort()}`, token: 't' })
     const err = await failure(checkCluster(hub, RedisUrl.parse(t.redis.url), what, {}))
