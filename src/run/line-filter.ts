@@ -26,6 +26,8 @@ export type FilterAnswer =
 const TAIL_BYTES = 4096
 const TAIL_LINES = 20
 const READ_BUFFER = 64 * 1024
+/** How long after its exit a filter's output may still be on its way (longer only when something holds it open). */
+const EXIT_GRACE_MS = 200
 
 export class LineFilter {
   private readonly child: ChildProcess
@@ -94,21 +96,26 @@ export class LineFilter {
       this.stderrTail = all.subarray(-TAIL_BYTES)
     })
     this.child.stdin!.on('error', () => {})
-    // Over when the process is gone and everything it wrote was read (the pipe's last writer closed it).
-    const output = new Promise<void>((resolve) => {
-      stdout.once('close', () => resolve())
-      stdout.once('end', () => resolve())
-    })
+    // Exited once the process is gone and its stderr was read ('close'). A process it left behind (`cmd &`) can
+    // hold stderr and stdout open for ever: then the exit itself, EXIT_GRACE_MS later (what it wrote is read by then).
     const exited = new Promise<void>((resolve) => {
-      this.child.on('close', (code, signal) => {
+      const how = (code: number | null, signal: NodeJS.Signals | null) => {
         this.exitHow ??= signal ? `was killed by ${signal}` : `exited with code ${code}`
         resolve()
-      })
+      }
+      this.child.on('close', how)
+      this.child.on('exit', (code, signal) => setTimeout(() => how(code, signal), EXIT_GRACE_MS))
       this.child.on('error', (err) => {
         this.exitHow = `could not start: ${err.message}`
         stdout.destroy()
         resolve()
       })
+    })
+    // Over when everything it wrote was read (the pipe's last writer closed it), or a moment after its exit.
+    const output = new Promise<void>((resolve) => {
+      stdout.once('close', () => resolve())
+      stdout.once('end', () => resolve())
+      void exited.then(() => setTimeout(resolve, EXIT_GRACE_MS))
     })
     this.closed = Promise.all([exited, output]).then(() => this.wake())
     // Its exit is news to a waiting batch even while its output is still being read (and all of it is read now).

@@ -77,6 +77,24 @@ describe('a filter that raises', () => {
     expect(w.err()).toContain('ValueError: bad item 537') // the filter's stderr still reaches the worker's
   }, 60_000)
 
+  it('a filter that left a process behind holding its output (cmd &) is seen to exit all the same', async () => {
+    const q = names()
+    const script = join(dir, 'raises-bg.py')
+    writeFileSync(
+      script,
+      'import sys\nfor line in sys.stdin:\n    n = int(line)\n    if n % 250 == 37:\n        raise ValueError("bad item %d" % n)\n    print(n * 2, flush=True)\n',
+    )
+    await pushRange(q, 1000)
+    // The background sleep keeps the filter's stderr and stdout open after python3 exits: waiting for them to close,
+    // the worker saw no exit, and gave the batch back as silent after --item-timeout.
+    const w = worker(q, `sleep 30 & exec /usr/bin/python3 -u ${script}`, ['--item-timeout', '10'])
+    const summary = await finish(q, w, 30_000)
+    expect(summary).toMatchObject({ done: 996, failed: 4, filter_restarts: 4, failed_batches: 0 })
+    // Its traceback is still the error: what it wrote on stderr before it exited was read.
+    for (const f of await listRecords(t.r, `${q.input}:failed`, 10))
+      expect(f.error).toContain(`ValueError: bad item ${f.item}`)
+  }, 60_000)
+
   it('a filter that cannot start stops the worker with its error and hands the batch back untouched', async () => {
     const q = names()
     await pushRange(q, 50)
