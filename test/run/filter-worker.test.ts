@@ -13,6 +13,12 @@ import { tempDir } from '../helpers/tmp.js'
 
 const t = useTestRedis()
 const dir = tempDir()
+/** Writes a Python filter under the test directory; its path. */
+const pyFile = (name: string, text: string) => {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
 const names = () => queueNames('fw')
 type Q = { input: string; output: string }
 
@@ -48,15 +54,17 @@ async function finish(q: Q, w: Proc, timeoutMs = 60_000, onDone?: () => void) {
 }
 
 describe('a filter that raises', () => {
-  it('the item in hand fails with its traceback, answered items commit, the rest goes to a new filter', async () => {
-    const q = names()
-    const script = join(dir, 'raises.py')
-    writeFileSync(
-      script,
+  /** A filter that raises on every item n with n % 250 == 37 (4 in 1,000) and doubles the others; its path. */
+  const raises = () =>
+    pyFile(
+      'raises.py',
       'import sys\nfor line in sys.stdin:\n    n = int(line)\n    if n % 250 == 37:\n        raise ValueError("bad item %d" % n)\n    print(n * 2, flush=True)\n',
     )
+
+  it('the item in hand fails with its traceback, answered items commit, the rest goes to a new filter', async () => {
+    const q = names()
     await pushRange(q, 1000)
-    const w = worker(q, `/usr/bin/python3 -u ${script}`)
+    const w = worker(q, `/usr/bin/python3 -u ${raises()}`)
     const summary = await finish(q, w)
     expect(summary).toMatchObject({ done: 996, failed: 4, filter_restarts: 4, failed_batches: 0 })
     const failed = await listRecords(t.r, `${q.input}:failed`, 10)
@@ -79,15 +87,10 @@ describe('a filter that raises', () => {
 
   it('a filter that left a process behind holding its output (cmd &) is seen to exit all the same', async () => {
     const q = names()
-    const script = join(dir, 'raises-bg.py')
-    writeFileSync(
-      script,
-      'import sys\nfor line in sys.stdin:\n    n = int(line)\n    if n % 250 == 37:\n        raise ValueError("bad item %d" % n)\n    print(n * 2, flush=True)\n',
-    )
     await pushRange(q, 1000)
     // The background sleep keeps the filter's stderr and stdout open after python3 exits: waiting for them to close,
     // the worker saw no exit, and gave the batch back as silent after --item-timeout.
-    const w = worker(q, `sleep 30 & exec /usr/bin/python3 -u ${script}`, ['--item-timeout', '10'])
+    const w = worker(q, `sleep 30 & exec /usr/bin/python3 -u ${raises()}`, ['--item-timeout', '10'])
     const summary = await finish(q, w, 30_000)
     expect(summary).toMatchObject({ done: 996, failed: 4, filter_restarts: 4, failed_batches: 0 })
     // Its traceback is still the error: what it wrote on stderr before it exited was read.
@@ -187,8 +190,10 @@ describe('items are bytes end to end', () => {
 describe('reading a flushing filter', () => {
   it('reads its answers in a few large reads, not one wake-up every few lines', async () => {
     const q = names()
-    const script = join(dir, 'sqrt.py')
-    writeFileSync(script, 'import math, sys\nfor line in sys.stdin:\n    print(math.sqrt(float(line)))\n')
+    const script = pyFile(
+      'sqrt.py',
+      'import math, sys\nfor line in sys.stdin:\n    print(math.sqrt(float(line)))\n',
+    )
     await pushRange(q, 200_000)
     const w = worker(q, `/usr/bin/python3 -u ${script}`)
     let reads = Number.NaN
@@ -203,9 +208,8 @@ describe('reading a flushing filter', () => {
 
   it('a slow filter is never taken for a silent one: the reads it waits for come within the item timeout', async () => {
     const q = names()
-    const script = join(dir, 'slow.py')
-    writeFileSync(
-      script,
+    const script = pyFile(
+      'slow.py',
       'import sys, time\nfor line in sys.stdin:\n    time.sleep(0.025)\n    print(line.strip() + ":ok", flush=True)\n',
     )
     await pushRange(q, 200)
@@ -218,9 +222,8 @@ describe('reading a flushing filter', () => {
 
   it('a filter slow for its first items and fast after is not held to its first pace', async () => {
     const q = names()
-    const script = join(dir, 'speeds-up.py')
-    writeFileSync(
-      script,
+    const script = pyFile(
+      'speeds-up.py',
       'import sys, time\nn = 0\nfor line in sys.stdin:\n    n += 1\n    if n <= 200:\n        time.sleep(0.005)\n    print(line.strip() + ":ok", flush=True)\n',
     )
     await pushRange(q, 30_000)
