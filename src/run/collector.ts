@@ -55,8 +55,7 @@ export class Collector {
     this.stopping = true
     this.wake.abort()
     await this.loop
-    this.pipe?.close()
-    this.pipe = undefined
+    this.closePipe()
     if (this.failure) throw this.failure
   }
 
@@ -77,17 +76,18 @@ export class Collector {
         },
       })
     } catch (err) {
-      this.pipe?.close()
-      this.pipe = undefined
+      this.closePipe()
       throw err
     } finally {
       this.written += n
       // Kept only while the loop runs; a drain on its own (the last one, a resume's) lets the process end.
-      if (!this.loop || this.stopping) {
-        this.pipe?.close()
-        this.pipe = undefined
-      }
+      if (!this.loop || this.stopping) this.closePipe()
     }
+  }
+
+  private closePipe(): void {
+    this.pipe?.close()
+    this.pipe = undefined
   }
 }
 
